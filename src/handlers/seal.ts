@@ -1,0 +1,26 @@
+// Calling the refresh-token cipher hook: a token that fails to open is invalid_grant, a failure to seal is server_error.
+import type { RefreshTokenCipher } from '../cipher.js';
+import { invalidGrant, serverError } from '../errors.js';
+
+export async function sealRefreshToken(cipher: RefreshTokenCipher, refreshToken: string): Promise<string> {
+  let sealed: unknown;
+  try {
+    sealed = await cipher.encrypt(refreshToken);
+  } catch {
+    throw serverError('The refresh token could not be sealed');
+  }
+  if (typeof sealed !== 'string' || sealed === '') throw serverError('The refresh token could not be sealed');
+  return sealed;
+}
+
+/** Answered without calling Spotify: a token this server cannot open was never one it handed out. */
+export async function openRefreshToken(cipher: RefreshTokenCipher, sealed: string): Promise<string> {
+  let refreshToken: unknown;
+  try {
+    refreshToken = await cipher.decrypt(sealed);
+  } catch {
+    throw invalidGrant('The refresh token is not one this server issued');
+  }
+  if (typeof refreshToken !== 'string' || refreshToken === '') throw serverError('The refresh token cipher returned no token');
+  return refreshToken;
+}

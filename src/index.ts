@@ -1,0 +1,9 @@
+// The public API: the router factory, the refresh-token ciphers, and the types of their options and hooks.
+import { tokenSwap } from './router.js';
+
+export { tokenSwap };
+export default tokenSwap;
+export { aesGcmCipher, plaintextRefreshTokens } from './cipher.js';
+export type { RefreshTokenCipher } from './cipher.js';
+export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from './logging.js';
+export type { LegacyExchangeOptions, TokenSwapHooks, TokenSwapOptions } from './options.js';

@@ -1,0 +1,60 @@
+// The logger hook: its shape, the silent default, and the one structured event written per request.
+
+/** Which route answered. The legacy ones exist only with `legacyExchange`. */
+export type TokenSwapRoute = 'swap' | 'refresh' | 'legacy_authorize' | 'legacy_callback' | 'legacy_exchange';
+
+/** `success` for 2xx and 3xx, `rejected` for 4xx (logged at warn), `failed` for 5xx (logged at error). */
+export type TokenSwapOutcome = 'success' | 'rejected' | 'failed';
+
+/**
+ * The one event logged per request. Every field is a fixed word or a number: no secret, code or token
+ * can reach a log line through it.
+ */
+export interface TokenSwapEvent {
+  msg: string;
+  event: TokenSwapRoute;
+  outcome: TokenSwapOutcome;
+  /** The status this server answered. */
+  status: number;
+  /** The error code answered, when the answer was an error. */
+  error?: string;
+  /** Spotify's status on the last call, when Spotify answered at all. */
+  upstreamStatus?: number;
+  /** Calls made to Spotify for this request (retries included). */
+  upstreamAttempts?: number;
+  /** Time from the request reaching the router to the answer, in milliseconds. */
+  durationMs: number;
+}
+
+/**
+ * Anything with pino's, winston's, bunyan's or console's `info`, `warn` and `error` methods. Each is called
+ * with one object, as `logger.info(event)`, and may return anything.
+ */
+export interface Logger {
+  info(event: TokenSwapEvent): unknown;
+  warn(event: TokenSwapEvent): unknown;
+  error(event: TokenSwapEvent): unknown;
+  debug?(event: TokenSwapEvent): unknown;
+}
+
+const ignore = (): void => {};
+
+/** The default: logs nothing, costs nothing. */
+export const silentLogger: Logger = Object.freeze({ info: ignore, warn: ignore, error: ignore, debug: ignore });
+
+export function outcomeOf(status: number): TokenSwapOutcome {
+  return status >= 500 ? 'failed' : status >= 400 ? 'rejected' : 'success';
+}
+
+const levels = { success: 'info', rejected: 'warn', failed: 'error' } as const;
+
+/** Writes the event at the level its outcome calls for. A throwing logger must not break an answer. */
+export function logEvent(logger: Logger, event: TokenSwapEvent): void {
+  if (logger === silentLogger) return;
+  try {
+    const result = logger[levels[event.outcome]](event);
+    if (result instanceof Promise) result.catch(ignore);
+  } catch {
+    // Logging is best effort; the client already has its answer.
+  }
+}

@@ -1,0 +1,228 @@
+// The public options, their defaults, and their validation into the resolved configuration the handlers read.
+import type { RequestHandler } from 'express';
+import type { RefreshTokenCipher } from './cipher.js';
+import { silentLogger, type Logger } from './logging.js';
+
+/** Options of `tokenSwap()`. */
+export interface TokenSwapOptions {
+  /** Your app's client ID, from the Spotify developer dashboard. */
+  clientId: string;
+  /** Your app's client secret. It is sent only to Spotify, only in the `Authorization` header. */
+  clientSecret: string;
+  /** The redirect URI your app used at /authorize. Sent with every swap unless the client names an allowed one. */
+  redirectUri: string;
+  /** Other redirect URIs a client may name with `redirect_uri`. Default: none. */
+  allowedRedirectUris?: readonly string[];
+  /** Spotify's accounts service; the token URL is this plus `/api/token`. Default: `https://accounts.spotify.com`. */
+  accountsUrl?: string;
+  /** The whole deadline for one request's calls to Spotify, retries included, in ms. Default: `10000`. */
+  timeoutMs?: number;
+  /** `refreshTokenCipher` is required; `logger` and `rateLimit` are optional. */
+  hooks: TokenSwapHooks;
+  /** Serve SpotifyAPI-NET 5.x's single exchange URL as well. Default: `false`. */
+  legacyExchange?: boolean | LegacyExchangeOptions;
+}
+
+export interface TokenSwapHooks {
+  /** `aesGcmCipher(secrets)`, your own (KMS-backed, say), or `plaintextRefreshTokens`. Required. */
+  refreshTokenCipher: RefreshTokenCipher;
+  /** pino, winston, bunyan or console; one event per request. Default: silent. */
+  logger?: Logger;
+  /** Connect/Express middleware run before the handlers, such as express-rate-limit. Default: none. */
+  rateLimit?: RequestHandler | readonly RequestHandler[];
+}
+
+export interface LegacyExchangeOptions {
+  /** Where SpotifyAPI-NET 5.x listens for the code; an http:// loopback URL. Default: `http://localhost:4002/auth`. */
+  clientCallbackUrl?: string;
+}
+
+/** What the handlers read: every option checked, defaulted and frozen, built once per router. */
+export interface TokenSwapConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  readonly redirectUris: ReadonlySet<string>;
+  readonly accountsUrl: string;
+  readonly tokenUrl: string;
+  readonly timeoutMs: number;
+  readonly cipher: RefreshTokenCipher;
+  readonly logger: Logger;
+  readonly rateLimit: readonly RequestHandler[];
+  readonly legacy: { readonly clientCallbackUrl: string } | undefined;
+}
+
+export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLIENT_CALLBACK_URL = 'http://localhost:4002/auth';
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+const OPTION_KEYS = [
+  'clientId',
+  'clientSecret',
+  'redirectUri',
+  'allowedRedirectUris',
+  'accountsUrl',
+  'timeoutMs',
+  'hooks',
+  'legacyExchange',
+] as const;
+const HOOK_KEYS = ['refreshTokenCipher', 'logger', 'rateLimit'] as const;
+const LEGACY_KEYS = ['clientCallbackUrl'] as const;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function fail(option: string, problem: string): never {
+  throw new TypeError(`spotify-token-swap: ${option} ${problem}`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+function rejectUnknownKeys(object: Record<string, unknown>, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    const [nearest] = known
+      .map((candidate) => ({ candidate, d: distance(key.toLowerCase(), candidate.toLowerCase()) }))
+      .sort((x, y) => x.d - y.d);
+    const hint =
+      nearest !== undefined && nearest.d <= Math.max(2, Math.floor(key.length / 3))
+        ? `did you mean ${prefix}${nearest.candidate}?`
+        : `known options are ${known.map((k) => prefix + k).join(', ')}`;
+    fail(`${prefix}${key}`, `is not an option: ${hint}`);
+  }
+}
+
+function nonEmptyString(value: unknown, option: string, fix: string): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(option, `must be a non-empty string: ${fix}`);
+  return value;
+}
+
+function absoluteUrl(value: string, option: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    return fail(option, 'must be an absolute URL, such as myapp://spotify-login-callback or https://example.com/callback');
+  }
+}
+
+function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+function resolveAccountsUrl(value: unknown): string {
+  if (value === undefined) return DEFAULT_ACCOUNTS_URL;
+  const text = nonEmptyString(value, 'accountsUrl', `leave it out to use ${DEFAULT_ACCOUNTS_URL}`);
+  const url = absoluteUrl(text, 'accountsUrl');
+  // The client secret travels to this address: plain http only to a server on this machine (a mock Spotify).
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))) {
+    fail('accountsUrl', 'must be an https:// URL (http:// is allowed only for a loopback host such as a mock Spotify)');
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    fail('accountsUrl', 'must not carry a query, a fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function resolveTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    fail('timeoutMs', `must be a positive number of milliseconds (default ${DEFAULT_TIMEOUT_MS})`);
+  }
+  return value;
+}
+
+function resolveRedirectUris(redirectUri: string, value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set([redirectUri]);
+  if (!Array.isArray(value)) fail('allowedRedirectUris', 'must be an array of redirect URI strings');
+  value.forEach((uri: unknown, index) => {
+    const option = `allowedRedirectUris[${index}]`;
+    absoluteUrl(nonEmptyString(uri, option, 'list the exact redirect URIs registered with Spotify'), option);
+  });
+  return new Set([redirectUri, ...(value as string[])]);
+}
+
+function resolveCipher(value: unknown): RefreshTokenCipher {
+  const choices = 'pass aesGcmCipher(secret), your own { encrypt, decrypt } cipher, or plaintextRefreshTokens';
+  if (value === undefined) fail('hooks.refreshTokenCipher', `is required: ${choices}`);
+  if (!isObject(value) || typeof value.encrypt !== 'function' || typeof value.decrypt !== 'function') {
+    fail('hooks.refreshTokenCipher', `must have encrypt and decrypt methods: ${choices}`);
+  }
+  return value as unknown as RefreshTokenCipher;
+}
+
+function resolveLogger(value: unknown): Logger {
+  if (value === undefined) return silentLogger;
+  const shape = 'must have info, warn and error methods (pino, winston, bunyan or console)';
+  if (!isObject(value)) fail('hooks.logger', shape);
+  const missing = ['info', 'warn', 'error'].filter((level) => typeof value[level] !== 'function');
+  if (missing.length > 0) fail('hooks.logger', `${shape}; missing ${missing.join(', ')}`);
+  return value as unknown as Logger;
+}
+
+function resolveRateLimit(value: unknown): readonly RequestHandler[] {
+  if (value === undefined) return [];
+  const list: unknown[] = Array.isArray(value) ? value : [value];
+  list.forEach((handler, index) => {
+    if (typeof handler !== 'function') {
+      fail(Array.isArray(value) ? `hooks.rateLimit[${index}]` : 'hooks.rateLimit', 'must be a (req, res, next) middleware, such as rateLimit({...}) from express-rate-limit');
+    }
+  });
+  return Object.freeze([...(list as RequestHandler[])]);
+}
+
+function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
+  if (!isObject(value)) fail('legacyExchange', 'must be true, false or { clientCallbackUrl }');
+  rejectUnknownKeys(value, LEGACY_KEYS, 'legacyExchange.');
+  if (value.clientCallbackUrl === undefined) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
+  const option = 'legacyExchange.clientCallbackUrl';
+  const url = absoluteUrl(nonEmptyString(value.clientCallbackUrl, option, `leave it out for ${DEFAULT_CLIENT_CALLBACK_URL}`), option);
+  // The callback forwards authorization codes: anywhere but this machine would make it an open redirect.
+  if (url.protocol !== 'http:' || !isLoopback(url) || url.search !== '' || url.hash !== '') {
+    fail(option, 'must be an http:// loopback URL (localhost, 127.0.0.1 or [::1]) with no query, where SpotifyAPI-NET 5.x listens');
+  }
+  return { clientCallbackUrl: url.href };
+}
+
+/** Checks every option now, so that nothing that can fail at start-up waits for the first request. */
+export function resolveOptions(options: unknown): TokenSwapConfig {
+  if (!isObject(options)) fail('options', 'must be an object: tokenSwap({ clientId, clientSecret, redirectUri, hooks })');
+  rejectUnknownKeys(options, OPTION_KEYS, '');
+  const clientId = nonEmptyString(options.clientId, 'clientId', 'copy it from the Spotify developer dashboard');
+  const clientSecret = nonEmptyString(options.clientSecret, 'clientSecret', 'copy it from the Spotify developer dashboard');
+  const redirectUri = nonEmptyString(options.redirectUri, 'redirectUri', 'use the redirect URI your app sends to /authorize');
+  absoluteUrl(redirectUri, 'redirectUri');
+  if (!isObject(options.hooks)) {
+    fail('hooks', 'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least');
+  }
+  rejectUnknownKeys(options.hooks, HOOK_KEYS, 'hooks.');
+  const accountsUrl = resolveAccountsUrl(options.accountsUrl);
+  return Object.freeze({
+    clientId,
+    clientSecret,
+    redirectUri,
+    redirectUris: resolveRedirectUris(redirectUri, options.allowedRedirectUris),
+    accountsUrl,
+    tokenUrl: `${accountsUrl}/api/token`,
+    timeoutMs: resolveTimeout(options.timeoutMs),
+    cipher: resolveCipher(options.hooks.refreshTokenCipher),
+    logger: resolveLogger(options.hooks.logger),
+    rateLimit: resolveRateLimit(options.hooks.rateLimit),
+    legacy: resolveLegacy(options.legacyExchange),
+  });
+}

@@ -1,0 +1,211 @@
+// The one got client to Spotify's token endpoint: the calls, the deadline, the retry policy, and how Spotify's answers map to ours.
+import http from 'node:http';
+import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { RequestError, TimeoutError } from 'got';
+import { DEFAULT_RETRY_AFTER_SECONDS, OAuthError, badGateway, retryAfterSeconds, tooManyRequests } from './errors.js';
+
+/** A successful token answer, normalised to what every client accepts (CONTRACT.md §3 rule 3). */
+export interface TokenSet {
+  access_token: string;
+  token_type: string;
+  scope: string;
+  expires_in: number;
+  refresh_token?: string;
+}
+
+/** What the client gets: a token set whose refresh token is always there, and sealed. */
+export type TokenAnswer = Required<TokenSet>;
+
+export interface CodeGrant {
+  code: string;
+  redirectUri: string;
+  codeVerifier: string | undefined;
+}
+
+/** What one request's calls to Spotify came to; the router puts it in the log event. */
+export interface UpstreamTrace {
+  attempts: number;
+  status?: number;
+}
+
+export interface SpotifyClient {
+  exchangeCode(grant: CodeGrant, trace: UpstreamTrace): Promise<TokenSet>;
+  refresh(refreshToken: string, trace: UpstreamTrace): Promise<TokenSet>;
+}
+
+export interface SpotifyClientOptions {
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs: number;
+}
+
+type GrantType = 'authorization_code' | 'refresh_token';
+
+type Outcome =
+  | { kind: 'answer'; status: number; retryAfter: string | undefined; body: string }
+  | { kind: 'timeout' }
+  | { kind: 'unreachable'; neverSent: boolean }
+  | { kind: 'oversized' };
+
+const MAX_ATTEMPTS = 3;
+const BACKOFF_MS = 100;
+/** A retry that would leave less than this for its own call is not worth making. */
+const MIN_ATTEMPT_MS = 100;
+/** Spotify's token answers are well under 2 kB; anything near this is not one. */
+const MAX_BODY_BYTES = 64 * 1024;
+/** Connection errors that prove the request never left this machine: safe to retry even for a swap. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * How long to wait before calling again, or undefined for "answer now". A code is single-use, so a swap is
+ * retried only when the request provably never reached Spotify (CONTRACT.md §3 rule 7); a refresh also on
+ * 5xx, on 429 with a Retry-After, and on connection failures. No 4xx is ever retried.
+ */
+function retryDelay(grant: GrantType, outcome: Outcome, attempts: number): number | undefined {
+  if (attempts >= MAX_ATTEMPTS) return undefined;
+  const backoff = BACKOFF_MS * 2 ** (attempts - 1);
+  if (outcome.kind === 'unreachable' && outcome.neverSent) return backoff;
+  if (grant !== 'refresh_token') return undefined;
+  if (outcome.kind === 'unreachable') return backoff;
+  if (outcome.kind !== 'answer') return undefined;
+  if (outcome.status >= 500) return backoff;
+  if (outcome.status === 429) {
+    const seconds = retryAfterSeconds(outcome.retryAfter);
+    return seconds === undefined ? undefined : seconds * 1000;
+  }
+  return undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readTokenSet(body: unknown): TokenSet | undefined {
+  if (!isRecord(body)) return undefined;
+  const { access_token, token_type, scope, expires_in, refresh_token } = body;
+  if (typeof access_token !== 'string' || access_token === '') return undefined;
+  const expiresIn =
+    typeof expires_in === 'number' ? expires_in : typeof expires_in === 'string' ? Number(expires_in) : Number.NaN;
+  if (!Number.isFinite(expiresIn) || expiresIn < 0) return undefined;
+  if (refresh_token !== undefined && refresh_token !== null && typeof refresh_token !== 'string') return undefined;
+  return {
+    access_token,
+    token_type: typeof token_type === 'string' && token_type !== '' ? token_type : 'Bearer',
+    scope: typeof scope === 'string' ? scope : '',
+    expires_in: Math.floor(expiresIn),
+    ...(typeof refresh_token === 'string' && refresh_token !== '' ? { refresh_token } : {}),
+  };
+}
+
+/**
+ * Spotify's 4xx passes through with its status, `error` and `error_description`, nothing else. A description
+ * that quotes anything the client sent is replaced, so no code or token can echo back through it.
+ */
+function passThrough(status: number, body: unknown, sent: readonly string[]): OAuthError {
+  if (!isRecord(body) || typeof body.error !== 'string' || body.error === '') {
+    return badGateway(`Spotify answered ${status} without an OAuth error`);
+  }
+  const description = body.error_description;
+  const safe =
+    typeof description === 'string' && description !== '' && !sent.some((value) => description.includes(value))
+      ? description
+      : 'Spotify refused the request';
+  return new OAuthError(status, body.error, safe);
+}
+
+function interpret(outcome: Outcome, timeoutMs: number, sent: readonly string[]): TokenSet {
+  switch (outcome.kind) {
+    case 'timeout':
+      throw new OAuthError(504, 'gateway_timeout', `Spotify did not answer within ${timeoutMs} ms`);
+    case 'unreachable':
+      throw badGateway('Spotify could not be reached');
+    case 'oversized':
+      throw badGateway('Spotify answered with an oversized body');
+    case 'answer':
+      break;
+  }
+  const { status, body } = outcome;
+  if (status === 200) {
+    const tokens = readTokenSet(parseJson(body));
+    if (tokens === undefined) throw badGateway('Spotify answered 200 without the documented token JSON');
+    return tokens;
+  }
+  if (status === 429) {
+    const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
+    throw tooManyRequests(seconds, 'Spotify is rate limiting token requests');
+  }
+  if (status >= 400 && status < 500) throw passThrough(status, parseJson(body), sent);
+  throw badGateway(`Spotify answered ${status}`);
+}
+
+/** Made once per router: one keep-alive pool to Spotify, reused by every request. */
+export function createSpotifyClient(options: SpotifyClientOptions): SpotifyClient {
+  const { tokenUrl, clientId, clientSecret, timeoutMs } = options;
+  // Mirrors Node's own global agents, with keep-alive so TLS handshakes are paid once per connection.
+  const agentOptions = { keepAlive: true, scheduling: 'lifo', timeout: 5_000 } as const;
+  const client = got.extend({
+    agent: { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      accept: 'application/json',
+      'user-agent': 'spotify-token-swap',
+    },
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+    http2: false,
+  });
+
+  async function attempt(form: Record<string, string>, timeout: number): Promise<Outcome> {
+    const request = client.post(tokenUrl, { form, timeout: { request: timeout } });
+    // `on` hands back the request itself, awaited below.
+    void request.on('downloadProgress', ({ transferred }) => {
+      if (transferred > MAX_BODY_BYTES) request.cancel();
+    });
+    try {
+      const response = await request;
+      const retryAfter = response.headers['retry-after'];
+      return { kind: 'answer', status: response.statusCode, retryAfter, body: response.body };
+    } catch (error) {
+      if (request.isCanceled) return { kind: 'oversized' };
+      if (error instanceof TimeoutError) return { kind: 'timeout' };
+      return { kind: 'unreachable', neverSent: error instanceof RequestError && NEVER_SENT.has(error.code) };
+    }
+  }
+
+  async function call(form: Record<string, string>, trace: UpstreamTrace, sent: readonly string[]): Promise<TokenSet> {
+    const grant = form.grant_type as GrantType;
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      trace.attempts += 1;
+      const outcome = await attempt(form, Math.max(1, Math.ceil(deadline - performance.now())));
+      if (outcome.kind === 'answer') trace.status = outcome.status;
+      const delay = retryDelay(grant, outcome, trace.attempts);
+      if (delay === undefined || performance.now() + delay + MIN_ATTEMPT_MS > deadline) {
+        return interpret(outcome, timeoutMs, sent);
+      }
+      await sleep(delay);
+    }
+  }
+
+  return {
+    exchangeCode({ code, redirectUri, codeVerifier }, trace) {
+      const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
+      if (codeVerifier !== undefined) form.code_verifier = codeVerifier;
+      return call(form, trace, [code, clientSecret, ...(codeVerifier === undefined ? [] : [codeVerifier])]);
+    },
+    refresh(refreshToken, trace) {
+      return call({ grant_type: 'refresh_token', refresh_token: refreshToken }, trace, [refreshToken, clientSecret]);
+    },
+  };
+}

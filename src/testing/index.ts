@@ -1,0 +1,10 @@
+// spotify-token-swap/testing: the mock Spotify, for this package's tests and for the tests of any backend that mounts it.
+export { createMockSpotify } from './mock-spotify.js';
+export type {
+  FaultOptions,
+  IssueCodeOptions,
+  MockFault,
+  MockRequest,
+  MockSpotify,
+  MockSpotifyOptions,
+} from './mock-spotify.js';

@@ -1,0 +1,365 @@
+// A mock of Spotify's token endpoint on loopback: client auth, single-use codes, PKCE, refresh tokens, and injected faults.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface MockSpotifyOptions {
+  /** Default `'mock-client-id'`. */
+  clientId?: string;
+  /** Default `'mock-client-secret'`. */
+  clientSecret?: string;
+  /** Issue a new refresh token on every refresh (and retire the old one), as Spotify may. Default `false`. */
+  rotateRefreshTokens?: boolean;
+  /** How long an issued code stays usable, in ms. Default `600000` (10 minutes). */
+  codeTtlMs?: number;
+  /** `expires_in` of issued access tokens, in seconds. Default `3600`. */
+  expiresIn?: number;
+  /** Loopback port to listen on; default `0`, any free one. */
+  port?: number;
+}
+
+export interface IssueCodeOptions {
+  /** The redirect URI the code is bound to; the swap must send the same one, byte for byte. */
+  redirectUri: string;
+  /** Default `'user-read-email user-read-private'`. */
+  scope?: string;
+  /** A PKCE challenge: the swap must then send the matching `code_verifier`. */
+  codeChallenge?: string;
+  /** Default `'S256'`. */
+  codeChallengeMethod?: 'S256' | 'plain';
+  /** Overrides `codeTtlMs` for this code. */
+  ttlMs?: number;
+}
+
+/** A misbehaviour of the token endpoint, served to the next request(s) instead of (or before) the real answer. */
+export type MockFault =
+  /** Answers as usual, this many ms late. */
+  | { type: 'latency'; ms: number }
+  /** Answers this status with this body (default: none) and headers, without touching codes or tokens. */
+  | { type: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  /** Answers 429, with `Retry-After` when given. */
+  | { type: 'rateLimit'; retryAfter?: number | string }
+  /** Destroys the connection without answering. */
+  | { type: 'reset' }
+  /** Answers an HTML page with this status (default 200). */
+  | { type: 'nonJson'; status?: number }
+  /** Answers 200 with a JSON-looking body of this many bytes. */
+  | { type: 'largeBody'; bytes: number }
+  /** Sends the headers and part of a body, then never finishes. */
+  | { type: 'hang' };
+
+export interface FaultOptions {
+  /** How many requests the fault serves; default 1. `Infinity` keeps it until `clearFaults()`. */
+  times?: number;
+}
+
+/** One request the mock received, as it arrived. */
+export interface MockRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  /** The form fields of the body (a non-form body has none). */
+  form: Record<string, string>;
+  /** What the mock answered: its status, or `'reset'`/`'hang'` for those faults. */
+  answer: number | 'reset' | 'hang';
+}
+
+export interface MockSpotify {
+  /** The accounts URL to pass as `accountsUrl`, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** `url + '/api/token'`. */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Every request received, oldest first. */
+  readonly requests: readonly MockRequest[];
+  /** An authorization code, as Spotify would send to the redirect URI after the user logs in. */
+  issueCode(options: IssueCodeOptions): string;
+  /** A valid refresh token, as if a swap had happened. */
+  issueRefreshToken(options?: { scope?: string }): string;
+  /** Revokes a refresh token: refreshing with it now fails with `invalid_grant`. */
+  revoke(refreshToken: string): void;
+  /** Queues a fault for the next request(s) to the token endpoint. */
+  fail(fault: MockFault, options?: FaultOptions): void;
+  clearFaults(): void;
+  /** Stops the server, dropping open connections. */
+  close(): Promise<void>;
+}
+
+interface CodeRecord {
+  redirectUri: string;
+  scope: string;
+  challenge: { value: string; method: 'S256' | 'plain' } | undefined;
+  expiresAt: number;
+}
+
+interface TokenRecord {
+  scope: string;
+  revoked: boolean;
+}
+
+interface Answer {
+  status: number;
+  body: object;
+}
+
+const DEFAULT_SCOPE = 'user-read-email user-read-private';
+const MAX_BODY_BYTES = 64 * 1024;
+
+const token = (bytes = 48) => randomBytes(bytes).toString('base64url');
+const oauthError = (status: number, error: string, description: string): Answer => ({
+  status,
+  body: { error, error_description: description },
+});
+
+function equalStrings(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseForm(req: IncomingMessage, text: string): Record<string, string> {
+  const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return {};
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+/** Starts a mock of `POST /api/token` on 127.0.0.1 that behaves as CONTRACT.md §1 describes Spotify's. */
+export async function createMockSpotify(options: MockSpotifyOptions = {}): Promise<MockSpotify> {
+  const clientId = options.clientId ?? 'mock-client-id';
+  const clientSecret = options.clientSecret ?? 'mock-client-secret';
+  const codeTtlMs = options.codeTtlMs ?? 600_000;
+  const expiresIn = options.expiresIn ?? 3600;
+  const rotate = options.rotateRefreshTokens ?? false;
+
+  const codes = new Map<string, CodeRecord>();
+  const refreshTokens = new Map<string, TokenRecord>();
+  const faults: { fault: MockFault; left: number }[] = [];
+  const requests: MockRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const later = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  function issueRefreshToken(scope: string): string {
+    const value = token();
+    refreshTokens.set(value, { scope, revoked: false });
+    return value;
+  }
+
+  function tokens(scope: string, refreshToken: string | undefined): Answer {
+    const body: Record<string, unknown> = { access_token: token(), token_type: 'Bearer', scope, expires_in: expiresIn };
+    if (refreshToken !== undefined) body.refresh_token = refreshToken;
+    return { status: 200, body };
+  }
+
+  function authenticate(req: IncomingMessage): Answer | undefined {
+    const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (match === null) return oauthError(400, 'invalid_client', 'Invalid client');
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const id = decoded.slice(0, colon);
+    const secret = decoded.slice(colon + 1);
+    if (colon < 0 || !equalStrings(id, clientId)) return oauthError(400, 'invalid_client', 'Invalid client');
+    if (!equalStrings(secret, clientSecret)) return oauthError(400, 'invalid_client', 'Invalid client secret');
+    return undefined;
+  }
+
+  function swap(form: Record<string, string>): Answer {
+    const code = form.code ?? '';
+    if (code === '') return oauthError(400, 'invalid_request', 'code must be supplied');
+    const record = codes.get(code);
+    // A code is good for one attempt, successful or not.
+    codes.delete(code);
+    if (record === undefined) return oauthError(400, 'invalid_grant', 'Invalid authorization code');
+    if (Date.now() > record.expiresAt) return oauthError(400, 'invalid_grant', 'Authorization code expired');
+    if (form.redirect_uri !== record.redirectUri) return oauthError(400, 'invalid_grant', 'Invalid redirect URI');
+    if (record.challenge !== undefined) {
+      const verifier = form.code_verifier ?? '';
+      if (verifier === '') return oauthError(400, 'invalid_request', 'code_verifier required');
+      const derived =
+        record.challenge.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+      if (!equalStrings(derived, record.challenge.value)) {
+        return oauthError(400, 'invalid_grant', 'code_verifier was incorrect');
+      }
+    }
+    return tokens(record.scope, issueRefreshToken(record.scope));
+  }
+
+  function refresh(form: Record<string, string>): Answer {
+    const presented = form.refresh_token ?? '';
+    if (presented === '') return oauthError(400, 'invalid_request', 'refresh_token must be supplied');
+    const record = refreshTokens.get(presented);
+    if (record === undefined) return oauthError(400, 'invalid_grant', 'Invalid refresh token');
+    if (record.revoked) return oauthError(400, 'invalid_grant', 'Refresh token revoked');
+    if (!rotate) return tokens(record.scope, undefined);
+    record.revoked = true;
+    return tokens(record.scope, issueRefreshToken(record.scope));
+  }
+
+  function tokenEndpoint(req: IncomingMessage, form: Record<string, string>): Answer {
+    const unauthenticated = authenticate(req);
+    if (unauthenticated !== undefined) return unauthenticated;
+    switch (form.grant_type) {
+      case undefined:
+      case '':
+        return oauthError(400, 'unsupported_grant_type', 'grant_type parameter is missing');
+      case 'authorization_code':
+        return swap(form);
+      case 'refresh_token':
+        return refresh(form);
+      default:
+        return oauthError(400, 'unsupported_grant_type', 'grant_type parameter is invalid');
+    }
+  }
+
+  function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  function nextFault(): MockFault | undefined {
+    const head = faults[0];
+    if (head === undefined) return undefined;
+    head.left -= 1;
+    if (head.left <= 0) faults.shift();
+    return head.fault;
+  }
+
+  /** Serves a fault; returns what was answered, or undefined when the real answer should follow. */
+  async function serveFault(fault: MockFault, res: ServerResponse): Promise<MockRequest['answer'] | undefined> {
+    switch (fault.type) {
+      case 'latency':
+        await later(fault.ms);
+        return undefined;
+      case 'status':
+        res.writeHead(fault.status, fault.headers ?? {});
+        res.end(fault.body ?? '');
+        return fault.status;
+      case 'rateLimit': {
+        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        send(res, 429, '', headers);
+        return 429;
+      }
+      case 'reset':
+        res.socket?.destroy();
+        return 'reset';
+      case 'nonJson': {
+        const status = fault.status ?? 200;
+        res.writeHead(status, { 'Content-Type': 'text/html' });
+        res.end('<html><body>Upstream error</body></html>');
+        return status;
+      }
+      case 'largeBody': {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': fault.bytes });
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let left = fault.bytes;
+        while (left > 0 && !res.destroyed) {
+          const piece = chunk.subarray(0, Math.min(left, chunk.length));
+          left -= piece.length;
+          if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+        }
+        res.end();
+        return 200;
+      }
+      case 'hang':
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"access_token":');
+        return 'hang';
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://mock').pathname;
+    const form = parseForm(req, await readBody(req));
+    const request: MockRequest = { method: req.method ?? '', path, headers: req.headers, form, answer: 0 };
+    requests.push(request);
+    if (path !== '/api/token') {
+      request.answer = 404;
+      return send(res, 404, JSON.stringify({ error: 'not_found', error_description: 'No such endpoint' }));
+    }
+    if (req.method !== 'POST') {
+      request.answer = 405;
+      return send(res, 405, JSON.stringify({ error: 'method_not_allowed', error_description: 'Use POST' }), { Allow: 'POST' });
+    }
+    const fault = nextFault();
+    if (fault !== undefined) {
+      const answer = await serveFault(fault, res);
+      if (answer !== undefined) {
+        request.answer = answer;
+        return;
+      }
+    }
+    const { status, body } = tokenEndpoint(req, form);
+    request.answer = status;
+    send(res, status, JSON.stringify(body));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    tokenUrl: `${url}/api/token`,
+    clientId,
+    clientSecret,
+    requests,
+    issueCode({ redirectUri, scope = DEFAULT_SCOPE, codeChallenge, codeChallengeMethod = 'S256', ttlMs = codeTtlMs }) {
+      const code = token(96);
+      codes.set(code, {
+        redirectUri,
+        scope,
+        challenge: codeChallenge === undefined ? undefined : { value: codeChallenge, method: codeChallengeMethod },
+        expiresAt: Date.now() + ttlMs,
+      });
+      return code;
+    },
+    issueRefreshToken: ({ scope = DEFAULT_SCOPE } = {}) => issueRefreshToken(scope),
+    revoke(refreshToken) {
+      const record = refreshTokens.get(refreshToken);
+      if (record !== undefined) record.revoked = true;
+    },
+    fail(fault, { times = 1 } = {}) {
+      if (!(times > 0)) throw new RangeError('fail(): times must be a positive number or Infinity');
+      faults.push({ fault, left: times });
+    },
+    clearFaults() {
+      faults.length = 0;
+    },
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
