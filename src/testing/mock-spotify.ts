@@ -33,8 +33,8 @@ export interface IssueCodeOptions {
 
 /** A misbehaviour of the token endpoint, served to the next request(s) instead of (or before) the real answer. */
 export type MockFault =
-  /** Answers as usual, this many ms late. */
-  | { type: 'latency'; ms: number }
+  /** Waits this many ms, then answers as usual, or serves `then` (a slow 503, say). */
+  | { type: 'latency'; ms: number; then?: MockFault }
   /** Answers this status with this body (default: none) and headers, without touching codes or tokens. */
   | { type: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** Answers 429, with `Retry-After` when given. */
@@ -129,6 +129,16 @@ function readBody(req: IncomingMessage): Promise<string> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
+  });
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
   });
 }
 
@@ -251,7 +261,7 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     switch (fault.type) {
       case 'latency':
         await later(fault.ms);
-        return undefined;
+        return fault.then === undefined ? undefined : serveFault(fault.then, res);
       case 'status':
         res.writeHead(fault.status, fault.headers ?? {});
         res.end(fault.body ?? '');
@@ -277,7 +287,7 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
         while (left > 0 && !res.destroyed) {
           const piece = chunk.subarray(0, Math.min(left, chunk.length));
           left -= piece.length;
-          if (!res.write(piece)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+          if (!res.write(piece)) await drainedOrClosed(res);
         }
         res.end();
         return 200;

@@ -1,0 +1,152 @@
+// POST /refresh: opening the sealed token, rotation, the token sent back when Spotify keeps it, and refusals.
+import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../src/index.js';
+import { SECRETS, startHarness, trackingCipher, type Harness } from './helpers/harness.js';
+import { remember } from './helpers/secrets.js';
+
+const openSealed = (sealed: string) => aesGcmCipher(SECRETS).decrypt(sealed);
+
+describe('POST /refresh', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  it('opens the sealed token, refreshes it with Spotify, and answers the documented JSON (form body)', async () => {
+    const { plain, sealed } = await h.sealedRefreshToken();
+    const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Object.keys(res.body)).toEqual(['access_token', 'token_type', 'scope', 'expires_in', 'refresh_token']);
+    expect(res.body.token_type).toBe('Bearer');
+    expect(Number.isInteger(res.body.expires_in)).toBe(true);
+    expect(h.spotify.requests[0]?.form).toEqual({ grant_type: 'refresh_token', refresh_token: plain });
+  });
+
+  it('accepts a JSON body', async () => {
+    const { sealed } = await h.sealedRefreshToken();
+    const res = await h.http.post('/spotify/refresh').send({ refresh_token: sealed });
+    expect(res.status).toBe(200);
+  });
+
+  it('sends back the very token the client sent when Spotify does not rotate it', async () => {
+    const { sealed } = await h.sealedRefreshToken();
+    const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+    expect(res.body.refresh_token).toBe(sealed);
+  });
+
+  it('answers 400 invalid_grant without calling Spotify for a token it cannot open', async () => {
+    const { sealed } = await h.sealedRefreshToken();
+    const tampered = sealed.slice(0, 20) + (sealed[20] === 'A' ? 'B' : 'A') + sealed.slice(21);
+    for (const token of [tampered, sealed.slice(0, -4), 'not-a-sealed-token', aesGcmCipher('x'.repeat(40)).encrypt('t')]) {
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: token });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
+    }
+    expect(h.spotify.requests).toHaveLength(0);
+  });
+
+  it("passes through Spotify's invalid_grant for a revoked token", async () => {
+    const { plain, sealed } = await h.sealedRefreshToken();
+    h.spotify.revoke(plain);
+    const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'Refresh token revoked' });
+  });
+
+  it.each([['missing', {}], ['empty', { refresh_token: '' }], ['a number', { refresh_token: 7 }]])(
+    'answers 400 invalid_request naming refresh_token when it is %s',
+    async (_name, body) => {
+      const res = await h.http.post('/spotify/refresh').send(body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('refresh_token') });
+      expect(h.spotify.requests).toHaveLength(0);
+    },
+  );
+});
+
+describe('POST /refresh with a rotating Spotify', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness({ mock: { rotateRefreshTokens: true } });
+  });
+  afterEach(() => h.close());
+
+  it('seals the rotated token, and the new one works where the old one no longer does', async () => {
+    const { plain, sealed } = await h.sealedRefreshToken();
+    const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+    expect(res.status).toBe(200);
+    expect(res.body.refresh_token).not.toBe(sealed);
+    const rotated = await openSealed(res.body.refresh_token);
+    expect(rotated).not.toBe(plain);
+    expect(rotated).not.toBe(res.body.refresh_token);
+    const again = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: res.body.refresh_token });
+    expect(again.status).toBe(200);
+    const old = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+    expect(old.body.error).toBe('invalid_grant');
+  });
+});
+
+describe('POST /refresh with other ciphers', () => {
+  const withCipher = async (cipher: RefreshTokenCipher, run: (h: Harness) => Promise<void>) => {
+    const h = await startHarness({ hooks: { refreshTokenCipher: cipher } });
+    try {
+      await run(h);
+    } finally {
+      await h.close();
+    }
+  };
+
+  it('plaintextRefreshTokens hands out and takes Spotify tokens as they are', () =>
+    withCipher(plaintextRefreshTokens, async (h) => {
+      const plain = h.spotify.issueRefreshToken();
+      remember(plain);
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: plain });
+      expect(res.status).toBe(200);
+      expect(res.body.refresh_token).toBe(plain);
+      const swap = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(h.spotify.requests.at(-1)?.answer).toBe(200);
+      expect(swap.body.refresh_token).toEqual(expect.any(String));
+    }));
+
+  it('an asynchronous custom cipher is awaited both ways', () => {
+    const inner = aesGcmCipher(SECRETS);
+    const asyncCipher: RefreshTokenCipher = {
+      encrypt: async (token) => `kms:${await inner.encrypt(token)}`,
+      decrypt: async (sealed) => {
+        if (!sealed.startsWith('kms:')) throw new Error('not ours');
+        return inner.decrypt(sealed.slice(4));
+      },
+    };
+    return withCipher(trackingCipher(asyncCipher), async (h) => {
+      const swap = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(swap.body.refresh_token).toMatch(/^kms:/);
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: swap.body.refresh_token });
+      expect(res.status).toBe(200);
+      const foreign = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: 'plain-token-value' });
+      expect(foreign.body.error).toBe('invalid_grant');
+    });
+  });
+
+  it('a cipher that fails to seal gives 500 server_error with no stack and no token', () => {
+    const broken: RefreshTokenCipher = {
+      encrypt: (token) => {
+        throw new Error(`KMS down while sealing ${token}`);
+      },
+      decrypt: (sealed) => sealed,
+    };
+    return withCipher(broken, async (h) => {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: 'server_error', error_description: expect.any(String) });
+      expect(res.text).not.toMatch(/KMS|at \w+ \(/);
+    });
+  });
+
+  it('a cipher whose decrypt returns no string gives 500, not a call to Spotify', () =>
+    withCipher({ encrypt: (t) => t, decrypt: () => undefined as unknown as string }, async (h) => {
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: 'whatever-token' });
+      expect(res.status).toBe(500);
+      expect(h.spotify.requests).toHaveLength(0);
+    }));
+});
