@@ -1,5 +1,6 @@
 // The public API: the router factory, the refresh-token ciphers, and the types of their options and hooks.
 import { tokenSwap } from './router.js';
+export type { TokenSwapRouter } from './router.js';
 
 export { tokenSwap };
 export default tokenSwap;

@@ -95,8 +95,12 @@ function distance(a: string, b: string): number {
 function rejectUnknownKeys(object: Record<string, unknown>, known: readonly string[], prefix: string): void {
   for (const key of Object.keys(object)) {
     if (known.includes(key)) continue;
+    const lower = key.toLowerCase();
     const [nearest] = known
-      .map((candidate) => ({ candidate, d: distance(key.toLowerCase(), candidate.toLowerCase()) }))
+      .map((candidate) => {
+        const other = candidate.toLowerCase();
+        return { candidate, d: other.includes(lower) || lower.includes(other) ? 0 : distance(lower, other) };
+      })
       .sort((x, y) => x.d - y.d);
     const hint =
       nearest !== undefined && nearest.d <= Math.max(2, Math.floor(key.length / 3))

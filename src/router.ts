@@ -1,5 +1,5 @@
 // Builds the Router: one route per path, each running the hooks, then its handler, and answering and logging once.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import { readFields, type BodyRequest, type Fields } from './body.js';
 import { codeForStatus, methodNotAllowed, toOAuthError } from './errors.js';
@@ -10,6 +10,12 @@ import { logEvent, outcomeOf, type TokenSwapEvent, type TokenSwapRoute } from '.
 import { resolveOptions, type TokenSwapConfig, type TokenSwapOptions } from './options.js';
 import { answered, sendError, sendJson } from './respond.js';
 import { createSpotifyClient, type UpstreamTrace } from './spotify.js';
+
+/**
+ * An Express Router that is also a plain `(req, res, next)` handler, so it mounts in Connect or node:http
+ * without a cast.
+ */
+export type TokenSwapRouter = Router & ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void);
 
 /** What a handler answers: JSON, or (legacy browser legs only) a redirect. */
 export type Reply = { status: number; body: object } | { status: number; location: string };
@@ -84,7 +90,7 @@ async function serve(config: TokenSwapConfig, route: Route, req: BodyRequest, re
  * The token swap router: `POST /swap` and `POST /refresh` (and SpotifyAPI-NET 5.x's routes with `legacyExchange`).
  * Everything is checked and built here, once: the options, the Spotify client and its connection pool.
  */
-export function tokenSwap(options: TokenSwapOptions): Router {
+export function tokenSwap(options: TokenSwapOptions): TokenSwapRouter {
   const config = resolveOptions(options);
   const spotify = createSpotifyClient(config);
   const routes: Route[] = [
@@ -97,5 +103,5 @@ export function tokenSwap(options: TokenSwapOptions): Router {
       void serve(config, route, req, res);
     });
   }
-  return router;
+  return router as TokenSwapRouter;
 }

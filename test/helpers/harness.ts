@@ -40,8 +40,11 @@ export async function closeServer(server: Server): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 }
 
+type Hooks = TokenSwapOptions['hooks'];
+
 export type Overrides = Partial<Omit<TokenSwapOptions, 'hooks'>> & {
-  hooks?: Partial<TokenSwapOptions['hooks']>;
+  /** Replace the harness's hooks; `logger: undefined` leaves the logger out. */
+  hooks?: { [K in keyof Hooks]?: Hooks[K] | undefined };
   mock?: MockSpotifyOptions;
   /** Runs on the app before the router is mounted (a host's own body parser, say). */
   before?: (app: express.Express) => void;
@@ -69,7 +72,9 @@ export function routerOptions(spotify: MockSpotify, overrides: Overrides = {}): 
     accountsUrl: spotify.url,
     timeoutMs: 2_000,
     ...rest,
-    hooks: { refreshTokenCipher: trackingCipher(), logger: spyLogger, ...hooks },
+    hooks: Object.fromEntries(
+      Object.entries({ refreshTokenCipher: trackingCipher(), logger: spyLogger, ...hooks }).filter(([, v]) => v !== undefined),
+    ) as unknown as Hooks,
   };
 }
 

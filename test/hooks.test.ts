@@ -1,0 +1,136 @@
+// The rateLimit and logger hooks: order, rewritten error answers, failing hooks, and one event per request.
+import { jest } from '@jest/globals';
+import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { TokenSwapEvent } from '../src/index.js';
+import { startHarness, type Harness, type Overrides } from './helpers/harness.js';
+import { findLeaks, spyLogger } from './helpers/secrets.js';
+
+async function withHarness(overrides: Overrides, run: (h: Harness) => Promise<void>): Promise<void> {
+  const h = await startHarness(overrides);
+  try {
+    await run(h);
+  } finally {
+    await h.close();
+  }
+}
+
+describe('hooks.rateLimit', () => {
+  it('express-rate-limit: over the limit is 429 too_many_requests JSON with an integer Retry-After, Spotify untouched', () =>
+    withHarness({ hooks: { rateLimit: rateLimit({ windowMs: 60_000, limit: 2 }) } }, async (h) => {
+      expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
+      expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
+      const limited = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(limited.status).toBe(429);
+      expect(limited.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(limited.body).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
+      expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+      expect(h.spotify.requests).toHaveLength(2);
+    }));
+
+  it('runs an array of middlewares in order, before the handler', () => {
+    const seen: string[] = [];
+    const mark =
+      (name: string): RequestHandler =>
+      (_req, _res, next) => {
+        seen.push(name);
+        next();
+      };
+    return withHarness({ hooks: { rateLimit: [mark('first'), mark('second')] } }, async (h) => {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(200);
+      expect(seen).toEqual(['first', 'second']);
+    });
+  });
+
+  it('a hook that answers on its own in text has its answer rewritten to the documented JSON, headers kept', () => {
+    const deny: RequestHandler = (_req, res) => {
+      res.setHeader('X-Denied-By', 'ip-filter');
+      res.status(403).send('Forbidden');
+    };
+    return withHarness({ hooks: { rateLimit: deny } }, async (h) => {
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: 'anything-at-all' });
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({ error: 'access_denied', error_description: expect.any(String) });
+      expect(res.headers['x-denied-by']).toBe('ip-filter');
+    });
+  });
+
+  it.each([
+    ['throws', (() => { throw new Error('boom'); }) as RequestHandler],
+    ['rejects', (async () => Promise.reject(new Error('boom'))) as RequestHandler],
+    ['calls next(error)', ((_req, _res, next) => next(new Error('boom'))) as RequestHandler],
+  ])('a hook that %s gives 500 server_error, and the router keeps serving', (_name, hook) => {
+    let calls = 0;
+    const onceBroken: RequestHandler = (req, res, next) => (calls++ === 0 ? hook(req, res, next) : next());
+    return withHarness({ hooks: { rateLimit: onceBroken } }, async (h) => {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: 'server_error', error_description: expect.any(String) });
+      expect(res.text).not.toContain('boom');
+      expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
+    });
+  });
+});
+
+describe('hooks.logger', () => {
+  const events: { level: string; event: TokenSwapEvent }[] = [];
+  const capture = (level: string) => (event: TokenSwapEvent) => {
+    events.push({ level, event });
+    spyLogger.info(event);
+  };
+  const logger = { info: capture('info'), warn: capture('warn'), error: capture('error') };
+  beforeEach(() => {
+    events.length = 0;
+  });
+
+  it('gets one event per request, at info, warn or error by outcome, with only fixed words and numbers', () =>
+    withHarness({ hooks: { logger }, timeoutMs: 500 }, async (h) => {
+      await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      await h.http.post('/spotify/swap').type('form').send({});
+      h.spotify.fail({ type: 'status', status: 503 }, { times: Infinity });
+      const { sealed } = await h.sealedRefreshToken();
+      await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+
+      expect(events.map((e) => [e.level, e.event.event, e.event.status, e.event.error])).toEqual([
+        ['info', 'swap', 200, undefined],
+        ['warn', 'swap', 400, 'invalid_request'],
+        ['error', 'refresh', 502, 'bad_gateway'],
+      ]);
+      const [ok, , failed] = events.map((e) => e.event);
+      expect(ok).toMatchObject({ outcome: 'success', upstreamStatus: 200, upstreamAttempts: 1, durationMs: expect.any(Number) });
+      expect(failed).toMatchObject({ outcome: 'failed', upstreamStatus: 503, upstreamAttempts: 3 });
+      const allowed = ['msg', 'event', 'outcome', 'status', 'error', 'upstreamStatus', 'upstreamAttempts', 'durationMs'];
+      for (const { event } of events) {
+        for (const key of Object.keys(event)) expect(allowed).toContain(key);
+        expect(event.msg).toMatch(/^spotify-token-swap [a-z_]+ answered \d{3}$/);
+      }
+    }));
+
+  it('a logger that throws does not break the answer', () =>
+    withHarness(
+      { hooks: { logger: { info: () => { throw new Error('disk full'); }, warn: () => {}, error: () => {} } } },
+      async (h) => {
+        expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
+      },
+    ));
+
+  it('is silent by default: nothing reaches the console', () => {
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((method) =>
+      jest.spyOn(console, method).mockImplementation(() => {}),
+    );
+    return withHarness({ hooks: { logger: undefined } }, async (h) => {
+      await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      await h.http.post('/spotify/swap').type('form').send({});
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    }).finally(() => spies.forEach((spy) => spy.mockRestore()));
+  });
+});
+
+describe('the leak check over the whole suite', () => {
+  it('finds a secret in a log line, without repeating it', () => {
+    const leaks = findLeaks(['{"event":"swap"}', '{"note":"sk-0123456789"}'], ['sk-0123456789']);
+    expect(leaks).toHaveLength(1);
+    expect(leaks[0]).not.toContain('sk-0123456789');
+  });
+});

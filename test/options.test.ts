@@ -1,0 +1,104 @@
+// Option validation at tokenSwap(): every mistake is a TypeError naming the option and the fix; the caller's object is left alone.
+import { aesGcmCipher, plaintextRefreshTokens, tokenSwap, type TokenSwapOptions } from '../src/index.js';
+import defaultExport from '../src/index.js';
+
+const valid = (): TokenSwapOptions => ({
+  clientId: 'client-id',
+  clientSecret: 'client-secret',
+  redirectUri: 'myapp://callback',
+  hooks: { refreshTokenCipher: plaintextRefreshTokens },
+});
+
+/** Builds with a change to valid options and gives back the TypeError's message. */
+function problem(change: (options: Record<string, unknown>) => void): string {
+  const options = valid() as unknown as Record<string, unknown>;
+  change(options);
+  try {
+    tokenSwap(options as unknown as TokenSwapOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TypeError);
+    return (error as Error).message;
+  }
+  throw new Error('tokenSwap() accepted the options');
+}
+
+const hooks = (o: Record<string, unknown>) => o.hooks as Record<string, unknown>;
+
+describe('tokenSwap() options', () => {
+  it('accepts valid options and is the default export too', () => {
+    expect(typeof tokenSwap(valid())).toBe('function');
+    expect(defaultExport).toBe(tokenSwap);
+  });
+
+  it('does not touch the caller\'s object', () => {
+    const options = valid();
+    const frozen = Object.freeze({ ...options, allowedRedirectUris: Object.freeze(['https://a.example/cb']), hooks: Object.freeze(options.hooks) });
+    expect(() => tokenSwap(frozen)).not.toThrow();
+  });
+
+  it.each([
+    ['clientId', (o: Record<string, unknown>) => delete o.clientId, /clientId.*dashboard/],
+    ['clientSecret', (o: Record<string, unknown>) => (o.clientSecret = ''), /clientSecret/],
+    ['redirectUri', (o: Record<string, unknown>) => (o.redirectUri = 42), /redirectUri/],
+    ['redirectUri not a URL', (o: Record<string, unknown>) => (o.redirectUri = 'not a url'), /redirectUri.*absolute URL/],
+    ['allowedRedirectUris', (o: Record<string, unknown>) => (o.allowedRedirectUris = 'https://a.example'), /allowedRedirectUris.*array/],
+    ['allowedRedirectUris item', (o: Record<string, unknown>) => (o.allowedRedirectUris = ['ok://x', '']), /allowedRedirectUris\[1\]/],
+    ['accountsUrl not a URL', (o: Record<string, unknown>) => (o.accountsUrl = 'accounts.spotify.com'), /accountsUrl.*absolute URL/],
+    ['accountsUrl plain http', (o: Record<string, unknown>) => (o.accountsUrl = 'http://accounts.example.com'), /accountsUrl.*https/],
+    ['accountsUrl with a query', (o: Record<string, unknown>) => (o.accountsUrl = 'https://a.example/?x=1'), /accountsUrl.*query/],
+    ['timeoutMs zero', (o: Record<string, unknown>) => (o.timeoutMs = 0), /timeoutMs.*positive/],
+    ['timeoutMs NaN', (o: Record<string, unknown>) => (o.timeoutMs = Number.NaN), /timeoutMs/],
+    ['timeoutMs string', (o: Record<string, unknown>) => (o.timeoutMs = '1000'), /timeoutMs/],
+    ['hooks', (o: Record<string, unknown>) => delete o.hooks, /hooks is required/],
+    ['cipher missing', (o: Record<string, unknown>) => delete hooks(o).refreshTokenCipher, /refreshTokenCipher is required: pass aesGcmCipher\(secret\), your own .*cipher, or plaintextRefreshTokens/],
+    ['cipher shape', (o: Record<string, unknown>) => (hooks(o).refreshTokenCipher = { encrypt: () => '' }), /refreshTokenCipher must have encrypt and decrypt/],
+    ['logger shape', (o: Record<string, unknown>) => (hooks(o).logger = { info() {} }), /hooks.logger.*missing warn, error/],
+    ['rateLimit', (o: Record<string, unknown>) => (hooks(o).rateLimit = { windowMs: 1 }), /hooks.rateLimit must be a \(req, res, next\) middleware/],
+    ['rateLimit item', (o: Record<string, unknown>) => (hooks(o).rateLimit = [() => {}, 'x']), /hooks.rateLimit\[1\]/],
+    ['legacyExchange', (o: Record<string, unknown>) => (o.legacyExchange = 'yes'), /legacyExchange must be true, false or/],
+  ])('refuses a bad %s', (_name, change, message) => {
+    expect(problem(change)).toMatch(message);
+  });
+
+  it.each([
+    ['clientSecrets', 'did you mean clientSecret?'],
+    ['redirectURI', 'did you mean redirectUri?'],
+    ['timeout', 'did you mean timeoutMs?'],
+    ['zzz', 'known options are clientId'],
+  ])('refuses the unknown key %s with a hint', (key, hint) => {
+    expect(problem((o) => (o[key] = 'x'))).toContain(hint);
+  });
+
+  it('refuses an unknown hook with a hint', () => {
+    expect(problem((o) => (hooks(o).cipher = {}))).toMatch(/hooks.cipher is not an option/);
+    expect(problem((o) => (hooks(o).loger = console))).toContain('did you mean hooks.logger?');
+  });
+
+  it('accepts loopback http for a mock Spotify, and console as a logger', () => {
+    expect(() => tokenSwap({ ...valid(), accountsUrl: 'http://127.0.0.1:9999', hooks: { refreshTokenCipher: aesGcmCipher('s'.repeat(32)), logger: console } })).not.toThrow();
+  });
+
+  it('never puts the client secret in an error message', () => {
+    expect(problem((o) => (o.clientSecretz = o.clientSecret))).not.toContain('client-secret');
+  });
+
+  describe('legacyExchange', () => {
+    it.each([true, false, {}, { clientCallbackUrl: 'http://127.0.0.1:4002/auth' }, { clientCallbackUrl: 'http://[::1]:4002/auth' }])(
+      'accepts %j',
+      (legacyExchange) => {
+        expect(() => tokenSwap({ ...valid(), legacyExchange })).not.toThrow();
+      },
+    );
+
+    it.each(['https://localhost:4002/auth', 'http://example.com/auth', 'http://localhost.evil.com/auth', 'http://localhost:4002/auth?next=x', 'not a url'])(
+      'refuses the callback %s: it would be an open redirect',
+      (clientCallbackUrl) => {
+        expect(problem((o) => (o.legacyExchange = { clientCallbackUrl }))).toMatch(/legacyExchange.clientCallbackUrl/);
+      },
+    );
+
+    it('refuses an unknown key', () => {
+      expect(problem((o) => (o.legacyExchange = { callbackUrl: 'x' }))).toContain('did you mean legacyExchange.clientCallbackUrl?');
+    });
+  });
+});
