@@ -15,17 +15,15 @@ const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 // Made once: the type check is ours (below), so the parsers accept whatever they are handed. No client
-// compresses a token request, so compressed bodies are refused rather than inflated.
-const parsers: Readonly<Record<string, Middleware>> = {
-  [JSON_TYPE]: bodyParser.json({ limit: BODY_LIMIT, strict: true, inflate: false, type: () => true }),
-  [FORM_TYPE]: bodyParser.urlencoded({
-    limit: BODY_LIMIT,
-    extended: false,
-    parameterLimit: 100,
-    inflate: false,
-    type: () => true,
-  }),
-};
+// compresses a token request, so compressed bodies are refused rather than inflated. A Map, not an object
+// literal: the key comes from a header, and `Content-Type: __proto__` must find nothing.
+const parsers = new Map<string, Middleware>([
+  [JSON_TYPE, bodyParser.json({ limit: BODY_LIMIT, strict: true, inflate: false, type: () => true })],
+  [
+    FORM_TYPE,
+    bodyParser.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 100, inflate: false, type: () => true }),
+  ],
+]);
 
 function mediaType(req: IncomingMessage): string {
   const header = req.headers['content-type'];
@@ -78,7 +76,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  */
 export async function readFields(req: BodyRequest, res: ServerResponse): Promise<Fields> {
   const type = mediaType(req);
-  const parser = parsers[type];
+  const parser = parsers.get(type);
   let body: unknown;
   if (alreadyRead(req)) {
     if (parser === undefined && type !== '') throw unsupportedMediaType();

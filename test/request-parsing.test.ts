@@ -13,6 +13,8 @@ describe('request bodies and methods', () => {
     ['text/plain', 'code=abc'],
     ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="code"\r\n\r\nabc\r\n--x--'],
     ['application/xml', '<code>abc</code>'],
+    ['__proto__', ''],
+    ['constructor', 'code=abc'],
   ])('answers 415 unsupported_media_type to %s', async (type, body) => {
     const res = await h.http.post('/spotify/swap').set('Content-Type', type).send(body);
     expect(res.status).toBe(415);

@@ -1,0 +1,166 @@
+// createMockSpotify() on its own: it must behave as CONTRACT.md §1 says Spotify does, or every other test proves nothing.
+import { createHash } from 'node:crypto';
+import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+
+let spotify: MockSpotify;
+beforeEach(async () => {
+  spotify = await createMockSpotify({ clientId: 'id', clientSecret: 'secret' });
+});
+afterEach(() => spotify.close());
+
+const basic = (id = 'id', secret = 'secret') => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+async function token(form: Record<string, string>, authorization = basic()) {
+  const res = await fetch(spotify.tokenUrl, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+const json = async (form: Record<string, string>, authorization?: string) => {
+  const res = await token(form, authorization);
+  return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
+};
+
+describe('createMockSpotify', () => {
+  it('listens on loopback and names its URLs', () => {
+    expect(spotify.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(spotify.tokenUrl).toBe(`${spotify.url}/api/token`);
+  });
+
+  it('swaps a code once, bound to its redirect URI', async () => {
+    const code = spotify.issueCode({ redirectUri: 'app://cb', scope: 'streaming' });
+    const ok = await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', scope: 'streaming', expires_in: 3600, refresh_token: expect.any(String) });
+    expect(await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).toEqual({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid authorization code' },
+    });
+    const other = spotify.issueCode({ redirectUri: 'app://cb' });
+    expect((await json({ grant_type: 'authorization_code', code: other, redirect_uri: 'app://cb/' })).body.error_description).toBe('Invalid redirect URI');
+  });
+
+  it('expires codes', async () => {
+    const code = spotify.issueCode({ redirectUri: 'app://cb', ttlMs: -1 });
+    expect((await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).body.error_description).toBe('Authorization code expired');
+  });
+
+  it.each(['S256', 'plain'] as const)('checks a %s PKCE verifier', async (method) => {
+    const verifier = 'v'.repeat(50);
+    const challenge = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+    const issue = () => spotify.issueCode({ redirectUri: 'app://cb', codeChallenge: challenge, codeChallengeMethod: method });
+    const grant = { grant_type: 'authorization_code', redirect_uri: 'app://cb' };
+    expect((await json({ ...grant, code: issue() })).body).toEqual({ error: 'invalid_request', error_description: 'code_verifier required' });
+    expect((await json({ ...grant, code: issue(), code_verifier: 'w'.repeat(50) })).body.error_description).toBe('code_verifier was incorrect');
+    expect((await json({ ...grant, code: issue(), code_verifier: verifier })).status).toBe(200);
+  });
+
+  it('authenticates the client', async () => {
+    const form = { grant_type: 'refresh_token', refresh_token: spotify.issueRefreshToken() };
+    expect((await json(form, basic('id', 'wrong'))).body.error).toBe('invalid_client');
+    expect((await json(form, basic('other', 'secret'))).body.error).toBe('invalid_client');
+    expect((await json(form, '')).body.error).toBe('invalid_client');
+    expect((await json(form)).status).toBe(200);
+  });
+
+  it('needs a grant_type', async () => {
+    expect(await json({})).toEqual({ status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type parameter is missing' } });
+    expect((await json({ grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
+  });
+
+  it('refreshes without rotation, and refuses revoked and unknown tokens', async () => {
+    const refreshToken = spotify.issueRefreshToken();
+    const ok = await json({ grant_type: 'refresh_token', refresh_token: refreshToken });
+    expect(ok.status).toBe(200);
+    expect(ok.body.refresh_token).toBeUndefined();
+    spotify.revoke(refreshToken);
+    expect((await json({ grant_type: 'refresh_token', refresh_token: refreshToken })).body.error_description).toBe('Refresh token revoked');
+    expect((await json({ grant_type: 'refresh_token', refresh_token: 'nope' })).body.error_description).toBe('Invalid refresh token');
+  });
+
+  it('rotates when asked, retiring the old token', async () => {
+    const rotating = await createMockSpotify({ rotateRefreshTokens: true, clientId: 'id', clientSecret: 'secret' });
+    try {
+      const old = rotating.issueRefreshToken();
+      const call = (refresh_token: string) =>
+        fetch(rotating.tokenUrl, { method: 'POST', headers: { authorization: basic() }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token }) }).then(
+          async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
+        );
+      const first = await call(old);
+      expect(first.body.refresh_token).toEqual(expect.any(String));
+      expect((await call(old)).status).toBe(400);
+      expect((await call(first.body.refresh_token as string)).status).toBe(200);
+    } finally {
+      await rotating.close();
+    }
+  });
+
+  it('records every request with its form and answer', async () => {
+    await token({ grant_type: 'refresh_token', refresh_token: 'nope' });
+    expect(spotify.requests).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/api/token', form: { grant_type: 'refresh_token', refresh_token: 'nope' }, answer: 400 }),
+    ]);
+  });
+
+  describe('faults', () => {
+    const refresh = () => token({ grant_type: 'refresh_token', refresh_token: spotify.issueRefreshToken() });
+
+    it('serves a one-shot fault once, then answers normally', async () => {
+      spotify.fail({ type: 'status', status: 503, body: 'down' });
+      expect((await refresh()).status).toBe(503);
+      expect((await refresh()).status).toBe(200);
+    });
+
+    it('serves a sticky fault until cleared, and counted ones that many times', async () => {
+      spotify.fail({ type: 'nonJson' }, { times: Infinity });
+      expect((await refresh()).text).toContain('<html>');
+      expect((await refresh()).text).toContain('<html>');
+      spotify.clearFaults();
+      spotify.fail({ type: 'status', status: 500 }, { times: 2 });
+      expect([(await refresh()).status, (await refresh()).status, (await refresh()).status]).toEqual([500, 500, 200]);
+    });
+
+    it('answers 429 with Retry-After', async () => {
+      spotify.fail({ type: 'rateLimit', retryAfter: 12 });
+      const res = await refresh();
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('12');
+    });
+
+    it('resets the connection', async () => {
+      spotify.fail({ type: 'reset' });
+      await expect(refresh()).rejects.toThrow();
+      expect(spotify.requests.at(-1)?.answer).toBe('reset');
+    });
+
+    it('delays, then serves what follows', async () => {
+      spotify.fail({ type: 'latency', ms: 50, then: { type: 'status', status: 502 } });
+      expect((await refresh()).status).toBe(502);
+    });
+
+    it('sends a large body of the size asked', async () => {
+      spotify.fail({ type: 'largeBody', bytes: 300_000 });
+      expect((await refresh()).text).toHaveLength(300_000);
+    });
+
+    it('hangs until closed', async () => {
+      spotify.fail({ type: 'hang' });
+      const pending = refresh();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(spotify.requests.at(-1)?.answer).toBe('hang');
+      await spotify.close();
+      await expect(pending).rejects.toThrow();
+    });
+
+    it('refuses a fault count that is not positive', () => {
+      expect(() => spotify.fail({ type: 'reset' }, { times: 0 })).toThrow(RangeError);
+    });
+  });
+
+  it('answers 404 off the token path and 405 to other methods', async () => {
+    expect((await fetch(`${spotify.url}/v1/me`)).status).toBe(404);
+    expect((await fetch(spotify.tokenUrl)).status).toBe(405);
+  });
+});
