@@ -7,7 +7,7 @@ import request from 'supertest';
 import { tokenSwap } from '../src/index.js';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { REDIRECT_URI, closeServer, listen, routerOptions } from './helpers/harness.js';
-import { remember } from './helpers/secrets.js';
+import { remember, rememberForm } from './helpers/secrets.js';
 
 type Router = ReturnType<typeof tokenSwap>;
 
@@ -41,13 +41,14 @@ describe.each(hosts)('mounted in %s', (_name, host) => {
     http = request(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
   });
   afterAll(async () => {
-    for (const { form } of spotify.requests) remember(...Object.values(form));
+    for (const { form } of spotify.requests) rememberForm(form);
     await closeServer(server);
     await spotify.close();
   });
 
   it('swaps a code and refreshes the sealed token, form and JSON', async () => {
     const code = spotify.issueCode({ redirectUri: REDIRECT_URI });
+    remember(code);
     const swapped = await http.post('/spotify/swap').type('form').send({ code });
     expect(swapped.status).toBe(200);
     expect(swapped.headers['content-type']).toBe('application/json; charset=utf-8');

@@ -6,7 +6,7 @@ import express from 'express';
 import request from 'supertest';
 import { aesGcmCipher, tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../../src/index.js';
 import { createMockSpotify, type MockSpotify, type MockSpotifyOptions } from '../../src/testing/index.js';
-import { remember, spyLogger } from './secrets.js';
+import { remember, rememberForm, spyLogger } from './secrets.js';
 
 export const REDIRECT_URI = 'myapp://spotify-login-callback';
 export const SECRETS = ['a-test-secret-that-is-long-enough-1', 'a-test-secret-that-is-long-enough-2'];
@@ -104,7 +104,7 @@ export async function startHarness(overrides: Overrides = {}): Promise<Harness> 
       return { plain, sealed };
     },
     async close() {
-      for (const { form } of spotify.requests) remember(...Object.values(form));
+      for (const { form } of spotify.requests) rememberForm(form);
       await closeServer(server);
       await spotify.close();
     },

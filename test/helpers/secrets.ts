@@ -18,15 +18,16 @@ export function remember(...values: (string | undefined)[]): void {
   for (const value of values) if (value !== undefined && value.length >= 8) sensitive.add(value);
 }
 
-/** The log lines holding any of the values, with the value's length (never the value) for the report. */
+/** The log lines holding any of the values, with every value masked (never repeated) in the report. */
 export function findLeaks(lines: readonly string[], values: Iterable<string>): string[] {
-  const leaks: string[] = [];
-  for (const value of values) {
-    for (const line of lines) {
-      if (line.includes(value)) leaks.push(`a ${value.length}-character secret in: ${line.replace(value, '<secret>')}`);
-    }
-  }
-  return leaks;
+  const secrets = [...values];
+  const mask = (line: string) => secrets.reduce((masked, value) => masked.split(value).join('<secret>'), line);
+  return lines.filter((line) => secrets.some((value) => line.includes(value))).map(mask);
+}
+
+/** The secret-bearing fields of a form sent to Spotify. */
+export function rememberForm(form: Readonly<Record<string, string>>): void {
+  remember(form.code, form.refresh_token, form.code_verifier);
 }
 
 export function leaksSoFar(): string[] {
