@@ -21,7 +21,13 @@ const parsers = new Map<string, Middleware>([
   [JSON_TYPE, bodyParser.json({ limit: BODY_LIMIT, strict: true, inflate: false, type: () => true })],
   [
     FORM_TYPE,
-    bodyParser.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 100, inflate: false, type: () => true }),
+    bodyParser.urlencoded({
+      limit: BODY_LIMIT,
+      extended: false,
+      parameterLimit: 100,
+      inflate: false,
+      type: () => true,
+    }),
   ],
 ]);
 

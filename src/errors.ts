@@ -69,7 +69,10 @@ export function toOAuthError(error: unknown): OAuthError {
  * A Retry-After header (delta-seconds or an HTTP-date) as whole seconds, or undefined when it is absent or
  * unreadable. Clients such as SpotifyAPI-NET 7 throw on anything but an integer, so fractions round up.
  */
-export function retryAfterSeconds(header: string | string[] | number | undefined, now = Date.now()): number | undefined {
+export function retryAfterSeconds(
+  header: string | string[] | number | undefined,
+  now = Date.now(),
+): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value === '') return undefined;
   const text = String(value).trim();

@@ -119,7 +119,10 @@ function absoluteUrl(value: string, option: string): URL {
   try {
     return new URL(value);
   } catch {
-    return fail(option, 'must be an absolute URL, such as myapp://spotify-login-callback or https://example.com/callback');
+    return fail(
+      option,
+      'must be an absolute URL, such as myapp://spotify-login-callback or https://example.com/callback',
+    );
   }
 }
 
@@ -182,7 +185,10 @@ function resolveRateLimit(value: unknown): readonly RequestHandler[] {
   const list: unknown[] = Array.isArray(value) ? value : [value];
   list.forEach((handler, index) => {
     if (typeof handler !== 'function') {
-      fail(Array.isArray(value) ? `hooks.rateLimit[${index}]` : 'hooks.rateLimit', 'must be a (req, res, next) middleware, such as rateLimit({...}) from express-rate-limit');
+      fail(
+        Array.isArray(value) ? `hooks.rateLimit[${index}]` : 'hooks.rateLimit',
+        'must be a (req, res, next) middleware, such as rateLimit({...}) from express-rate-limit',
+      );
     }
   });
   return Object.freeze([...(list as RequestHandler[])]);
@@ -195,21 +201,36 @@ function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
   rejectUnknownKeys(value, LEGACY_KEYS, 'legacyExchange.');
   if (value.clientCallbackUrl === undefined) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
   const option = 'legacyExchange.clientCallbackUrl';
-  const url = absoluteUrl(nonEmptyString(value.clientCallbackUrl, option, `leave it out for ${DEFAULT_CLIENT_CALLBACK_URL}`), option);
+  const url = absoluteUrl(
+    nonEmptyString(value.clientCallbackUrl, option, `leave it out for ${DEFAULT_CLIENT_CALLBACK_URL}`),
+    option,
+  );
   // The callback forwards authorization codes: anywhere but this machine would make it an open redirect.
   if (url.protocol !== 'http:' || !isLoopback(url) || url.search !== '' || url.hash !== '') {
-    fail(option, 'must be an http:// loopback URL (localhost, 127.0.0.1 or [::1]) with no query, where SpotifyAPI-NET 5.x listens');
+    fail(
+      option,
+      'must be an http:// loopback URL (localhost, 127.0.0.1 or [::1]) with no query, where SpotifyAPI-NET 5.x listens',
+    );
   }
   return { clientCallbackUrl: url.href };
 }
 
 /** Checks every option now, so that nothing that can fail at start-up waits for the first request. */
 export function resolveOptions(options: unknown): TokenSwapConfig {
-  if (!isObject(options)) fail('options', 'must be an object: tokenSwap({ clientId, clientSecret, redirectUri, hooks })');
+  if (!isObject(options))
+    fail('options', 'must be an object: tokenSwap({ clientId, clientSecret, redirectUri, hooks })');
   rejectUnknownKeys(options, OPTION_KEYS, '');
   const clientId = nonEmptyString(options.clientId, 'clientId', 'copy it from the Spotify developer dashboard');
-  const clientSecret = nonEmptyString(options.clientSecret, 'clientSecret', 'copy it from the Spotify developer dashboard');
-  const redirectUri = nonEmptyString(options.redirectUri, 'redirectUri', 'use the redirect URI your app sends to /authorize');
+  const clientSecret = nonEmptyString(
+    options.clientSecret,
+    'clientSecret',
+    'copy it from the Spotify developer dashboard',
+  );
+  const redirectUri = nonEmptyString(
+    options.redirectUri,
+    'redirectUri',
+    'use the redirect URI your app sends to /authorize',
+  );
   absoluteUrl(redirectUri, 'redirectUri');
   if (!isObject(options.hooks)) {
     fail('hooks', 'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least');

@@ -1,45 +1,24 @@
 // Builds the Router: one route per path, each running the hooks, then its handler, and answering and logging once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
-import { readFields, type BodyRequest, type Fields } from './body.js';
+import type { BodyRequest } from './body.js';
 import { codeForStatus, methodNotAllowed, toOAuthError } from './errors.js';
+import { legacyRoutes } from './handlers/legacy.js';
 import { refreshHandler } from './handlers/refresh.js';
 import { swapHandler } from './handlers/swap.js';
 import { runMiddleware, type Middleware } from './hooks.js';
-import { logEvent, outcomeOf, type TokenSwapEvent, type TokenSwapRoute } from './logging.js';
+import { logEvent, outcomeOf, type TokenSwapEvent } from './logging.js';
 import { resolveOptions, type TokenSwapConfig, type TokenSwapOptions } from './options.js';
 import { answered, sendError, sendJson } from './respond.js';
+import { postRoute, type Reply, type Route } from './route.js';
 import { createSpotifyClient, type UpstreamTrace } from './spotify.js';
 
 /**
  * An Express Router that is also a plain `(req, res, next)` handler, so it mounts in Connect or node:http
  * without a cast.
  */
-export type TokenSwapRouter = Router & ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void);
-
-/** What a handler answers: JSON, or (legacy browser legs only) a redirect. */
-export type Reply = { status: number; body: object } | { status: number; location: string };
-
-export interface Route {
-  path: string;
-  event: TokenSwapRoute;
-  methods: readonly string[];
-  handle(req: BodyRequest, res: ServerResponse, trace: UpstreamTrace): Promise<Reply>;
-}
-
-/** A POST route whose handler reads the body's fields and answers 200 with JSON. */
-export function postRoute(
-  path: string,
-  event: TokenSwapRoute,
-  handler: (fields: Fields, trace: UpstreamTrace) => Promise<object>,
-): Route {
-  return {
-    path,
-    event,
-    methods: ['POST'],
-    handle: async (req, res, trace) => ({ status: 200, body: await handler(await readFields(req, res), trace) }),
-  };
-}
+export type TokenSwapRouter = Router &
+  ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void);
 
 function sendReply(res: ServerResponse, reply: Reply): void {
   if ('body' in reply) return sendJson(res, reply.status, reply.body);
@@ -50,10 +29,16 @@ function sendReply(res: ServerResponse, reply: Reply): void {
   res.end();
 }
 
-/** Runs one request through a route. Never rejects: every failure ends as the documented JSON. */
-async function serve(config: TokenSwapConfig, route: Route, req: BodyRequest, res: ServerResponse): Promise<void> {
+/** Runs one request through the routes of its path. Never rejects: every failure ends as the documented JSON. */
+async function serve(
+  config: TokenSwapConfig,
+  routes: readonly Route[],
+  req: BodyRequest,
+  res: ServerResponse,
+): Promise<void> {
   const started = performance.now();
   const trace: UpstreamTrace = { attempts: 0 };
+  const route = routes.find((candidate) => candidate.method === req.method);
   let error: string | undefined;
   try {
     let passed = true;
@@ -63,8 +48,8 @@ async function serve(config: TokenSwapConfig, route: Route, req: BodyRequest, re
     }
     if (!passed) {
       if (res.statusCode >= 400) error = codeForStatus(res.statusCode);
-    } else if (!route.methods.includes(req.method ?? '')) {
-      throw methodNotAllowed(route.methods);
+    } else if (route === undefined) {
+      throw methodNotAllowed(routes.map((candidate) => candidate.method));
     } else {
       sendReply(res, await route.handle(req, res, trace));
     }
@@ -73,9 +58,10 @@ async function serve(config: TokenSwapConfig, route: Route, req: BodyRequest, re
     error = oauthError.code;
     sendError(res, oauthError);
   }
+  const name = (route ?? routes[0]!).event;
   const event: TokenSwapEvent = {
-    msg: `spotify-token-swap ${route.event} answered ${res.statusCode}`,
-    event: route.event,
+    msg: `spotify-token-swap ${name} answered ${res.statusCode}`,
+    event: name,
     outcome: outcomeOf(res.statusCode),
     status: res.statusCode,
     durationMs: Math.round(performance.now() - started),
@@ -93,14 +79,18 @@ async function serve(config: TokenSwapConfig, route: Route, req: BodyRequest, re
 export function tokenSwap(options: TokenSwapOptions): TokenSwapRouter {
   const config = resolveOptions(options);
   const spotify = createSpotifyClient(config);
+  const swap = swapHandler(config, spotify);
+  const refresh = refreshHandler(config, spotify);
   const routes: Route[] = [
-    postRoute('/swap', 'swap', swapHandler(config, spotify)),
-    postRoute('/refresh', 'refresh', refreshHandler(config, spotify)),
+    postRoute('/swap', 'swap', swap),
+    postRoute('/refresh', 'refresh', refresh),
+    ...legacyRoutes(config, swap, refresh),
   ];
   const router = express.Router();
-  for (const route of routes) {
-    router.all(route.path, (req, res) => {
-      void serve(config, route, req, res);
+  for (const path of new Set(routes.map((route) => route.path))) {
+    const group = routes.filter((route) => route.path === path);
+    router.all(path, (req, res) => {
+      void serve(config, group, req, res);
     });
   }
   return router as TokenSwapRouter;

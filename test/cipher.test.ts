@@ -84,7 +84,9 @@ describe('aesGcmCipher', () => {
   });
 
   it('does not echo a refused secret', () => {
-    expect(() => aesGcmCipher('my-short-secret')).toThrow(expect.objectContaining({ message: expect.not.stringContaining('my-short-secret') }));
+    expect(() => aesGcmCipher('my-short-secret')).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('my-short-secret') }),
+    );
   });
 });
 

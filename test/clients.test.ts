@@ -12,7 +12,11 @@ const mediaType = (header: string | undefined) => header?.split(';')[0]?.trim();
 
 describe('SpotifyAPI-NET 7 (TokenSwapTokenRequest / TokenSwapRefreshRequest)', () => {
   const post = (path: string, field: string, value: string) =>
-    h.http.post(path).set('Content-Type', 'application/x-www-form-urlencoded').set('User-Agent', 'SpotifyAPI-NET').send(`${field}=${encodeURIComponent(value)}`);
+    h.http
+      .post(path)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('User-Agent', 'SpotifyAPI-NET')
+      .send(`${field}=${encodeURIComponent(value)}`);
 
   it('gets JSON with an integer expires_in from the swap and the refresh', async () => {
     const swap = await post('/spotify/swap', 'code', h.code());
@@ -42,7 +46,11 @@ describe('Spotify iOS SDK and react-native-spotify-remote', () => {
     const verifier = 'x'.repeat(64);
     const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code(), code_verifier: verifier });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ access_token: expect.any(String), expires_in: expect.any(Number), refresh_token: expect.any(String) });
+    expect(res.body).toMatchObject({
+      access_token: expect.any(String),
+      expires_in: expect.any(Number),
+      refresh_token: expect.any(String),
+    });
     expect(h.spotify.requests[0]?.form.code_verifier).toBe(verifier);
   });
 
@@ -65,12 +73,19 @@ describe('react-native-spotify (older)', () => {
 
 describe('plain HTTP: curl and browser fetch', () => {
   it('curl -d sends a form and gets JSON', async () => {
-    const res = await h.http.post('/spotify/swap').set('Content-Type', 'application/x-www-form-urlencoded').set('User-Agent', 'curl/8.5.0').send(`code=${h.code()}`);
+    const res = await h.http
+      .post('/spotify/swap')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('User-Agent', 'curl/8.5.0')
+      .send(`code=${h.code()}`);
     expect(res.status).toBe(200);
   });
 
   it('fetch with a JSON body gets JSON', async () => {
-    const res = await h.http.post('/spotify/swap').set('Content-Type', 'application/json').send(JSON.stringify({ code: h.code() }));
+    const res = await h.http
+      .post('/spotify/swap')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ code: h.code() }));
     expect(res.status).toBe(200);
     expect(res.body.token_type).toBe('Bearer');
   });

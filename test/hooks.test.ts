@@ -57,7 +57,12 @@ describe('hooks.rateLimit', () => {
   });
 
   it.each([
-    ['throws', (() => { throw new Error('boom'); }) as RequestHandler],
+    [
+      'throws',
+      (() => {
+        throw new Error('boom');
+      }) as RequestHandler,
+    ],
     ['rejects', (async () => Promise.reject(new Error('boom'))) as RequestHandler],
     ['calls next(error)', ((_req, _res, next) => next(new Error('boom'))) as RequestHandler],
   ])('a hook that %s gives 500 server_error, and the router keeps serving', (_name, hook) => {
@@ -98,9 +103,23 @@ describe('hooks.logger', () => {
         ['error', 'refresh', 502, 'bad_gateway'],
       ]);
       const [ok, , failed] = events.map((e) => e.event);
-      expect(ok).toMatchObject({ outcome: 'success', upstreamStatus: 200, upstreamAttempts: 1, durationMs: expect.any(Number) });
+      expect(ok).toMatchObject({
+        outcome: 'success',
+        upstreamStatus: 200,
+        upstreamAttempts: 1,
+        durationMs: expect.any(Number),
+      });
       expect(failed).toMatchObject({ outcome: 'failed', upstreamStatus: 503, upstreamAttempts: 3 });
-      const allowed = ['msg', 'event', 'outcome', 'status', 'error', 'upstreamStatus', 'upstreamAttempts', 'durationMs'];
+      const allowed = [
+        'msg',
+        'event',
+        'outcome',
+        'status',
+        'error',
+        'upstreamStatus',
+        'upstreamAttempts',
+        'durationMs',
+      ];
       for (const { event } of events) {
         for (const key of Object.keys(event)) expect(allowed).toContain(key);
         expect(event.msg).toMatch(/^spotify-token-swap [a-z_]+ answered \d{3}$/);
@@ -109,7 +128,17 @@ describe('hooks.logger', () => {
 
   it('a logger that throws does not break the answer', () =>
     withHarness(
-      { hooks: { logger: { info: () => { throw new Error('disk full'); }, warn: () => {}, error: () => {} } } },
+      {
+        hooks: {
+          logger: {
+            info: () => {
+              throw new Error('disk full');
+            },
+            warn: () => {},
+            error: () => {},
+          },
+        },
+      },
       async (h) => {
         expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
       },
@@ -129,7 +158,10 @@ describe('hooks.logger', () => {
 
 describe('the leak check over the whole suite', () => {
   it('finds a secret in a log line, without repeating it or any other', () => {
-    const leaks = findLeaks(['{"event":"swap"}', '{"note":"sk-0123456789 and tok-987654321"}'], ['sk-0123456789', 'tok-987654321']);
+    const leaks = findLeaks(
+      ['{"event":"swap"}', '{"note":"sk-0123456789 and tok-987654321"}'],
+      ['sk-0123456789', 'tok-987654321'],
+    );
     expect(leaks).toEqual(['{"note":"<secret> and <secret>"}']);
   });
 });

@@ -33,27 +33,43 @@ describe('createMockSpotify', () => {
     const code = spotify.issueCode({ redirectUri: 'app://cb', scope: 'streaming' });
     const ok = await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' });
     expect(ok.status).toBe(200);
-    expect(ok.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', scope: 'streaming', expires_in: 3600, refresh_token: expect.any(String) });
+    expect(ok.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      scope: 'streaming',
+      expires_in: 3600,
+      refresh_token: expect.any(String),
+    });
     expect(await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).toEqual({
       status: 400,
       body: { error: 'invalid_grant', error_description: 'Invalid authorization code' },
     });
     const other = spotify.issueCode({ redirectUri: 'app://cb' });
-    expect((await json({ grant_type: 'authorization_code', code: other, redirect_uri: 'app://cb/' })).body.error_description).toBe('Invalid redirect URI');
+    expect(
+      (await json({ grant_type: 'authorization_code', code: other, redirect_uri: 'app://cb/' })).body.error_description,
+    ).toBe('Invalid redirect URI');
   });
 
   it('expires codes', async () => {
     const code = spotify.issueCode({ redirectUri: 'app://cb', ttlMs: -1 });
-    expect((await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).body.error_description).toBe('Authorization code expired');
+    expect(
+      (await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).body.error_description,
+    ).toBe('Authorization code expired');
   });
 
   it.each(['S256', 'plain'] as const)('checks a %s PKCE verifier', async (method) => {
     const verifier = 'v'.repeat(50);
     const challenge = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
-    const issue = () => spotify.issueCode({ redirectUri: 'app://cb', codeChallenge: challenge, codeChallengeMethod: method });
+    const issue = () =>
+      spotify.issueCode({ redirectUri: 'app://cb', codeChallenge: challenge, codeChallengeMethod: method });
     const grant = { grant_type: 'authorization_code', redirect_uri: 'app://cb' };
-    expect((await json({ ...grant, code: issue() })).body).toEqual({ error: 'invalid_request', error_description: 'code_verifier required' });
-    expect((await json({ ...grant, code: issue(), code_verifier: 'w'.repeat(50) })).body.error_description).toBe('code_verifier was incorrect');
+    expect((await json({ ...grant, code: issue() })).body).toEqual({
+      error: 'invalid_request',
+      error_description: 'code_verifier required',
+    });
+    expect((await json({ ...grant, code: issue(), code_verifier: 'w'.repeat(50) })).body.error_description).toBe(
+      'code_verifier was incorrect',
+    );
     expect((await json({ ...grant, code: issue(), code_verifier: verifier })).status).toBe(200);
   });
 
@@ -66,7 +82,10 @@ describe('createMockSpotify', () => {
   });
 
   it('needs a grant_type', async () => {
-    expect(await json({})).toEqual({ status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type parameter is missing' } });
+    expect(await json({})).toEqual({
+      status: 400,
+      body: { error: 'unsupported_grant_type', error_description: 'grant_type parameter is missing' },
+    });
     expect((await json({ grant_type: 'password' })).body.error).toBe('unsupported_grant_type');
   });
 
@@ -76,8 +95,12 @@ describe('createMockSpotify', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.refresh_token).toBeUndefined();
     spotify.revoke(refreshToken);
-    expect((await json({ grant_type: 'refresh_token', refresh_token: refreshToken })).body.error_description).toBe('Refresh token revoked');
-    expect((await json({ grant_type: 'refresh_token', refresh_token: 'nope' })).body.error_description).toBe('Invalid refresh token');
+    expect((await json({ grant_type: 'refresh_token', refresh_token: refreshToken })).body.error_description).toBe(
+      'Refresh token revoked',
+    );
+    expect((await json({ grant_type: 'refresh_token', refresh_token: 'nope' })).body.error_description).toBe(
+      'Invalid refresh token',
+    );
   });
 
   it('rotates when asked, retiring the old token', async () => {
@@ -85,9 +108,11 @@ describe('createMockSpotify', () => {
     try {
       const old = rotating.issueRefreshToken();
       const call = (refresh_token: string) =>
-        fetch(rotating.tokenUrl, { method: 'POST', headers: { authorization: basic() }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token }) }).then(
-          async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
-        );
+        fetch(rotating.tokenUrl, {
+          method: 'POST',
+          headers: { authorization: basic() },
+          body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
       const first = await call(old);
       expect(first.body.refresh_token).toEqual(expect.any(String));
       expect((await call(old)).status).toBe(400);
@@ -100,7 +125,13 @@ describe('createMockSpotify', () => {
   it('records every request with its form and answer', async () => {
     await token({ grant_type: 'refresh_token', refresh_token: 'nope' });
     expect(spotify.requests).toEqual([
-      expect.objectContaining({ method: 'POST', path: '/api/token', form: { grant_type: 'refresh_token', refresh_token: 'nope' }, answer: 400 }),
+      expect.objectContaining({
+        method: 'POST',
+        path: '/api/token',
+        query: {},
+        form: { grant_type: 'refresh_token', refresh_token: 'nope' },
+        answer: 400,
+      }),
     ]);
   });
 
@@ -156,6 +187,56 @@ describe('createMockSpotify', () => {
 
     it('refuses a fault count that is not positive', () => {
       expect(() => spotify.fail({ type: 'reset' }, { times: 0 })).toThrow(RangeError);
+    });
+  });
+
+  describe('GET /authorize', () => {
+    const authorize = (params: Record<string, string>) =>
+      fetch(`${spotify.url}/authorize?${new URLSearchParams(params).toString()}`, { redirect: 'manual' });
+
+    it('consents at once: back to the redirect URI with a code bound to it, and the state', async () => {
+      const res = await authorize({
+        client_id: 'id',
+        response_type: 'code',
+        redirect_uri: 'app://cb',
+        state: 's1',
+        scope: 'streaming',
+      });
+      expect(res.status).toBe(302);
+      const target = new URL(res.headers.get('location')!);
+      expect(target.protocol).toBe('app:');
+      expect(target.searchParams.get('state')).toBe('s1');
+      const swap = await json({
+        grant_type: 'authorization_code',
+        code: target.searchParams.get('code')!,
+        redirect_uri: 'app://cb',
+      });
+      expect(swap.status).toBe(200);
+      expect(swap.body.scope).toBe('streaming');
+    });
+
+    it('binds a PKCE challenge sent to it', async () => {
+      const verifier = 'p'.repeat(60);
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      const res = await authorize({
+        client_id: 'id',
+        response_type: 'code',
+        redirect_uri: 'app://cb',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
+      const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
+      expect(
+        (await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).body.error_description,
+      ).toBe('code_verifier required');
+    });
+
+    it('refuses an unknown client, and sends an unsupported response_type back as an error', async () => {
+      expect((await authorize({ client_id: 'nope', response_type: 'code', redirect_uri: 'app://cb' })).status).toBe(
+        400,
+      );
+      const res = await authorize({ client_id: 'id', response_type: 'token', redirect_uri: 'app://cb', state: 's' });
+      expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('unsupported_response_type');
     });
   });
 

@@ -30,9 +30,13 @@ describe('tokenSwap() options', () => {
     expect(defaultExport).toBe(tokenSwap);
   });
 
-  it('does not touch the caller\'s object', () => {
+  it("does not touch the caller's object", () => {
     const options = valid();
-    const frozen = Object.freeze({ ...options, allowedRedirectUris: Object.freeze(['https://a.example/cb']), hooks: Object.freeze(options.hooks) });
+    const frozen = Object.freeze({
+      ...options,
+      allowedRedirectUris: Object.freeze(['https://a.example/cb']),
+      hooks: Object.freeze(options.hooks),
+    });
     expect(() => tokenSwap(frozen)).not.toThrow();
   });
 
@@ -40,22 +44,66 @@ describe('tokenSwap() options', () => {
     ['clientId', (o: Record<string, unknown>) => delete o.clientId, /clientId.*dashboard/],
     ['clientSecret', (o: Record<string, unknown>) => (o.clientSecret = ''), /clientSecret/],
     ['redirectUri', (o: Record<string, unknown>) => (o.redirectUri = 42), /redirectUri/],
-    ['redirectUri not a URL', (o: Record<string, unknown>) => (o.redirectUri = 'not a url'), /redirectUri.*absolute URL/],
-    ['allowedRedirectUris', (o: Record<string, unknown>) => (o.allowedRedirectUris = 'https://a.example'), /allowedRedirectUris.*array/],
-    ['allowedRedirectUris item', (o: Record<string, unknown>) => (o.allowedRedirectUris = ['ok://x', '']), /allowedRedirectUris\[1\]/],
-    ['accountsUrl not a URL', (o: Record<string, unknown>) => (o.accountsUrl = 'accounts.spotify.com'), /accountsUrl.*absolute URL/],
-    ['accountsUrl plain http', (o: Record<string, unknown>) => (o.accountsUrl = 'http://accounts.example.com'), /accountsUrl.*https/],
-    ['accountsUrl with a query', (o: Record<string, unknown>) => (o.accountsUrl = 'https://a.example/?x=1'), /accountsUrl.*query/],
+    [
+      'redirectUri not a URL',
+      (o: Record<string, unknown>) => (o.redirectUri = 'not a url'),
+      /redirectUri.*absolute URL/,
+    ],
+    [
+      'allowedRedirectUris',
+      (o: Record<string, unknown>) => (o.allowedRedirectUris = 'https://a.example'),
+      /allowedRedirectUris.*array/,
+    ],
+    [
+      'allowedRedirectUris item',
+      (o: Record<string, unknown>) => (o.allowedRedirectUris = ['ok://x', '']),
+      /allowedRedirectUris\[1\]/,
+    ],
+    [
+      'accountsUrl not a URL',
+      (o: Record<string, unknown>) => (o.accountsUrl = 'accounts.spotify.com'),
+      /accountsUrl.*absolute URL/,
+    ],
+    [
+      'accountsUrl plain http',
+      (o: Record<string, unknown>) => (o.accountsUrl = 'http://accounts.example.com'),
+      /accountsUrl.*https/,
+    ],
+    [
+      'accountsUrl with a query',
+      (o: Record<string, unknown>) => (o.accountsUrl = 'https://a.example/?x=1'),
+      /accountsUrl.*query/,
+    ],
     ['timeoutMs zero', (o: Record<string, unknown>) => (o.timeoutMs = 0), /timeoutMs.*positive/],
     ['timeoutMs NaN', (o: Record<string, unknown>) => (o.timeoutMs = Number.NaN), /timeoutMs/],
     ['timeoutMs string', (o: Record<string, unknown>) => (o.timeoutMs = '1000'), /timeoutMs/],
     ['hooks', (o: Record<string, unknown>) => delete o.hooks, /hooks is required/],
-    ['cipher missing', (o: Record<string, unknown>) => delete hooks(o).refreshTokenCipher, /refreshTokenCipher is required: pass aesGcmCipher\(secret\), your own .*cipher, or plaintextRefreshTokens/],
-    ['cipher shape', (o: Record<string, unknown>) => (hooks(o).refreshTokenCipher = { encrypt: () => '' }), /refreshTokenCipher must have encrypt and decrypt/],
-    ['logger shape', (o: Record<string, unknown>) => (hooks(o).logger = { info() {} }), /hooks.logger.*missing warn, error/],
-    ['rateLimit', (o: Record<string, unknown>) => (hooks(o).rateLimit = { windowMs: 1 }), /hooks.rateLimit must be a \(req, res, next\) middleware/],
+    [
+      'cipher missing',
+      (o: Record<string, unknown>) => delete hooks(o).refreshTokenCipher,
+      /refreshTokenCipher is required: pass aesGcmCipher\(secret\), your own .*cipher, or plaintextRefreshTokens/,
+    ],
+    [
+      'cipher shape',
+      (o: Record<string, unknown>) => (hooks(o).refreshTokenCipher = { encrypt: () => '' }),
+      /refreshTokenCipher must have encrypt and decrypt/,
+    ],
+    [
+      'logger shape',
+      (o: Record<string, unknown>) => (hooks(o).logger = { info() {} }),
+      /hooks.logger.*missing warn, error/,
+    ],
+    [
+      'rateLimit',
+      (o: Record<string, unknown>) => (hooks(o).rateLimit = { windowMs: 1 }),
+      /hooks.rateLimit must be a \(req, res, next\) middleware/,
+    ],
     ['rateLimit item', (o: Record<string, unknown>) => (hooks(o).rateLimit = [() => {}, 'x']), /hooks.rateLimit\[1\]/],
-    ['legacyExchange', (o: Record<string, unknown>) => (o.legacyExchange = 'yes'), /legacyExchange must be true, false or/],
+    [
+      'legacyExchange',
+      (o: Record<string, unknown>) => (o.legacyExchange = 'yes'),
+      /legacyExchange must be true, false or/,
+    ],
   ])('refuses a bad %s', (_name, change, message) => {
     expect(problem(change)).toMatch(message);
   });
@@ -75,7 +123,13 @@ describe('tokenSwap() options', () => {
   });
 
   it('accepts loopback http for a mock Spotify, and console as a logger', () => {
-    expect(() => tokenSwap({ ...valid(), accountsUrl: 'http://127.0.0.1:9999', hooks: { refreshTokenCipher: aesGcmCipher('s'.repeat(32)), logger: console } })).not.toThrow();
+    expect(() =>
+      tokenSwap({
+        ...valid(),
+        accountsUrl: 'http://127.0.0.1:9999',
+        hooks: { refreshTokenCipher: aesGcmCipher('s'.repeat(32)), logger: console },
+      }),
+    ).not.toThrow();
   });
 
   it('never puts the client secret in an error message', () => {
@@ -83,22 +137,30 @@ describe('tokenSwap() options', () => {
   });
 
   describe('legacyExchange', () => {
-    it.each([true, false, {}, { clientCallbackUrl: 'http://127.0.0.1:4002/auth' }, { clientCallbackUrl: 'http://[::1]:4002/auth' }])(
-      'accepts %j',
-      (legacyExchange) => {
-        expect(() => tokenSwap({ ...valid(), legacyExchange })).not.toThrow();
-      },
-    );
+    it.each([
+      true,
+      false,
+      {},
+      { clientCallbackUrl: 'http://127.0.0.1:4002/auth' },
+      { clientCallbackUrl: 'http://[::1]:4002/auth' },
+    ])('accepts %j', (legacyExchange) => {
+      expect(() => tokenSwap({ ...valid(), legacyExchange })).not.toThrow();
+    });
 
-    it.each(['https://localhost:4002/auth', 'http://example.com/auth', 'http://localhost.evil.com/auth', 'http://localhost:4002/auth?next=x', 'not a url'])(
-      'refuses the callback %s: it would be an open redirect',
-      (clientCallbackUrl) => {
-        expect(problem((o) => (o.legacyExchange = { clientCallbackUrl }))).toMatch(/legacyExchange.clientCallbackUrl/);
-      },
-    );
+    it.each([
+      'https://localhost:4002/auth',
+      'http://example.com/auth',
+      'http://localhost.evil.com/auth',
+      'http://localhost:4002/auth?next=x',
+      'not a url',
+    ])('refuses the callback %s: it would be an open redirect', (clientCallbackUrl) => {
+      expect(problem((o) => (o.legacyExchange = { clientCallbackUrl }))).toMatch(/legacyExchange.clientCallbackUrl/);
+    });
 
     it('refuses an unknown key', () => {
-      expect(problem((o) => (o.legacyExchange = { callbackUrl: 'x' }))).toContain('did you mean legacyExchange.clientCallbackUrl?');
+      expect(problem((o) => (o.legacyExchange = { callbackUrl: 'x' }))).toContain(
+        'did you mean legacyExchange.clientCallbackUrl?',
+      );
     });
   });
 });

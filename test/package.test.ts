@@ -9,14 +9,21 @@ const consumer = join(root, '.pack-test');
 const installed = join(consumer, 'node_modules', 'spotify-token-swap');
 
 const run = (command: string, args: string[], cwd = consumer) =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
 
 let files: string[];
 
 beforeAll(() => {
   rmSync(consumer, { recursive: true, force: true });
   mkdirSync(installed, { recursive: true });
-  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', consumer], root)) as [{ filename: string; files: { path: string }[] }];
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', consumer], root)) as [
+    { filename: string; files: { path: string }[] },
+  ];
   files = packed.files.map((f) => f.path);
   run('tar', ['-xzf', packed.filename, '-C', installed, '--strip-components=1']);
 }, 120_000);
@@ -24,7 +31,16 @@ beforeAll(() => {
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
 it('packs the built code, its types and the README, and nothing else', () => {
-  expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts']));
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'package.json',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/testing/index.js',
+      'dist/testing/index.d.ts',
+    ]),
+  );
   expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.*)$/.test(f))).toEqual([]);
 });
 
@@ -86,8 +102,21 @@ tokenSwap({ clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hoo
   );
   writeFileSync(
     join(consumer, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['consumer.ts'] }),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+      },
+      files: ['consumer.ts'],
+    }),
   );
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-  expect(() => run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'])).not.toThrow();
+  expect(() =>
+    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']),
+  ).not.toThrow();
 }, 60_000);

@@ -38,7 +38,12 @@ describe('POST /refresh', () => {
   it('answers 400 invalid_grant without calling Spotify for a token it cannot open', async () => {
     const { sealed } = await h.sealedRefreshToken();
     const tampered = sealed.slice(0, 20) + (sealed[20] === 'A' ? 'B' : 'A') + sealed.slice(21);
-    for (const token of [tampered, sealed.slice(0, -4), 'not-a-sealed-token', aesGcmCipher('x'.repeat(40)).encrypt('t')]) {
+    for (const token of [
+      tampered,
+      sealed.slice(0, -4),
+      'not-a-sealed-token',
+      aesGcmCipher('x'.repeat(40)).encrypt('t'),
+    ]) {
       const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: token });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'invalid_grant', error_description: expect.any(String) });
@@ -54,15 +59,16 @@ describe('POST /refresh', () => {
     expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'Refresh token revoked' });
   });
 
-  it.each([['missing', {}], ['empty', { refresh_token: '' }], ['a number', { refresh_token: 7 }]])(
-    'answers 400 invalid_request naming refresh_token when it is %s',
-    async (_name, body) => {
-      const res = await h.http.post('/spotify/refresh').send(body);
-      expect(res.status).toBe(400);
-      expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('refresh_token') });
-      expect(h.spotify.requests).toHaveLength(0);
-    },
-  );
+  it.each([
+    ['missing', {}],
+    ['empty', { refresh_token: '' }],
+    ['a number', { refresh_token: 7 }],
+  ])('answers 400 invalid_request naming refresh_token when it is %s', async (_name, body) => {
+    const res = await h.http.post('/spotify/refresh').send(body);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('refresh_token') });
+    expect(h.spotify.requests).toHaveLength(0);
+  });
 });
 
 describe('POST /refresh with a rotating Spotify', () => {

@@ -47,7 +47,10 @@ describe('request bodies and methods', () => {
   });
 
   it('accepts a body just under the limit', async () => {
-    const res = await h.http.post('/spotify/swap').type('form').send(`code=${h.code()}&pad=${'a'.repeat(15 * 1024)}`);
+    const res = await h.http
+      .post('/spotify/swap')
+      .type('form')
+      .send(`code=${h.code()}&pad=${'a'.repeat(15 * 1024)}`);
     expect(res.status).toBe(200);
   });
 
@@ -62,12 +65,18 @@ describe('request bodies and methods', () => {
   });
 
   it('accepts a JSON content type with parameters and any case', async () => {
-    const res = await h.http.post('/spotify/swap').set('Content-Type', 'Application/JSON; charset=UTF-8').send(JSON.stringify({ code: h.code() }));
+    const res = await h.http
+      .post('/spotify/swap')
+      .set('Content-Type', 'Application/JSON; charset=UTF-8')
+      .send(JSON.stringify({ code: h.code() }));
     expect(res.status).toBe(200);
   });
 
   it('ignores fields it does not know', async () => {
-    const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code(), grant_type: 'whatever', extra: 'x' });
+    const res = await h.http
+      .post('/spotify/swap')
+      .type('form')
+      .send({ code: h.code(), grant_type: 'whatever', extra: 'x' });
     expect(res.status).toBe(200);
     expect(Object.keys(h.spotify.requests.at(-1)?.form ?? {})).toEqual(['grant_type', 'code', 'redirect_uri']);
   });

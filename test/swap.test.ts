@@ -41,7 +41,10 @@ describe('POST /swap', () => {
     const plain = await openSealed(res.body.refresh_token);
     expect(plain).not.toBe(res.body.refresh_token);
     // The opened token is the one Spotify knows: it refreshes.
-    const refreshed = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: res.body.refresh_token });
+    const refreshed = await h.http
+      .post('/spotify/refresh')
+      .type('form')
+      .send({ refresh_token: res.body.refresh_token });
     expect(refreshed.status).toBe(200);
     expect(h.spotify.requests.at(-1)?.form.refresh_token).toBe(plain);
   });
@@ -60,13 +63,19 @@ describe('POST /swap', () => {
 
   it('uses a redirect_uri the client names from the allow-list', async () => {
     const code = h.code({ redirectUri: 'https://app.example/callback' });
-    const res = await h.http.post('/spotify/swap').type('form').send({ code, redirect_uri: 'https://app.example/callback' });
+    const res = await h.http
+      .post('/spotify/swap')
+      .type('form')
+      .send({ code, redirect_uri: 'https://app.example/callback' });
     expect(res.status).toBe(200);
     expect(h.spotify.requests[0]?.form.redirect_uri).toBe('https://app.example/callback');
   });
 
   it('refuses an unlisted redirect_uri with 400 invalid_request and never forwards it', async () => {
-    const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code(), redirect_uri: 'https://evil.example/cb' });
+    const res = await h.http
+      .post('/spotify/swap')
+      .type('form')
+      .send({ code: h.code(), redirect_uri: 'https://evil.example/cb' });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'invalid_request', error_description: expect.stringContaining('redirect_uri') });
     expect(h.spotify.requests).toHaveLength(0);
@@ -98,20 +107,23 @@ describe('POST /swap', () => {
     });
 
     it("passes through Spotify's demand for a missing verifier", async () => {
-      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code({ codeChallenge: challenge }) });
+      const res = await h.http
+        .post('/spotify/swap')
+        .type('form')
+        .send({ code: h.code({ codeChallenge: challenge }) });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'invalid_request', error_description: 'code_verifier required' });
     });
 
-    it.each([['too short', 'abc'], ['bad characters', `${'a'.repeat(43)}+/=`]])(
-      'refuses a malformed code_verifier (%s) without calling Spotify',
-      async (_name, bad) => {
-        const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code(), code_verifier: bad });
-        expect(res.status).toBe(400);
-        expect(res.body.error).toBe('invalid_request');
-        expect(h.spotify.requests).toHaveLength(0);
-      },
-    );
+    it.each([
+      ['too short', 'abc'],
+      ['bad characters', `${'a'.repeat(43)}+/=`],
+    ])('refuses a malformed code_verifier (%s) without calling Spotify', async (_name, bad) => {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code(), code_verifier: bad });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(h.spotify.requests).toHaveLength(0);
+    });
   });
 
   describe('bad input: 400 invalid_request naming the field, and no call to Spotify', () => {
@@ -148,12 +160,18 @@ describe('POST /swap', () => {
     });
 
     it('an expired code', async () => {
-      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code({ ttlMs: -1 }) });
+      const res = await h.http
+        .post('/spotify/swap')
+        .type('form')
+        .send({ code: h.code({ ttlMs: -1 }) });
       expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'Authorization code expired' });
     });
 
     it('a code issued for another redirect URI', async () => {
-      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code({ redirectUri: 'other://cb' }) });
+      const res = await h.http
+        .post('/spotify/swap')
+        .type('form')
+        .send({ code: h.code({ redirectUri: 'other://cb' }) });
       expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'Invalid redirect URI' });
     });
 
@@ -170,7 +188,11 @@ describe('POST /swap', () => {
 
     it('a description that echoes the code is replaced', async () => {
       const code = h.code();
-      h.spotify.fail({ type: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: `bad code ${code}` }) });
+      h.spotify.fail({
+        type: 'status',
+        status: 400,
+        body: JSON.stringify({ error: 'invalid_grant', error_description: `bad code ${code}` }),
+      });
       const res = await h.http.post('/spotify/swap').type('form').send({ code });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_grant');

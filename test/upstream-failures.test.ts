@@ -18,7 +18,11 @@ const refresh = async () => {
 };
 const tokenCalls = () => h.spotify.requests.filter((r) => r.path === '/api/token').length;
 
-function expectError(res: { status: number; body: unknown; headers: Record<string, string> }, status: number, error: string) {
+function expectError(
+  res: { status: number; body: unknown; headers: Record<string, string> },
+  status: number,
+  error: string,
+) {
   expect(res.status).toBe(status);
   expect(res.body).toEqual({ error, error_description: expect.any(String) });
   expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -86,7 +90,11 @@ describe('mapping of what Spotify answers', () => {
   });
 
   it('a 200 with a numeric-string or fractional expires_in becomes an integer, and token_type is filled in', async () => {
-    h.spotify.fail({ type: 'status', status: 200, body: JSON.stringify({ access_token: 'abc', expires_in: '3600.0', refresh_token: 'rt' }) });
+    h.spotify.fail({
+      type: 'status',
+      status: 200,
+      body: JSON.stringify({ access_token: 'abc', expires_in: '3600.0', refresh_token: 'rt' }),
+    });
     const res = await swap();
     expect(res.status).toBe(200);
     expect(res.body.expires_in).toBe(3600);
@@ -110,7 +118,11 @@ describe('mapping of what Spotify answers', () => {
     await h.spotify.close();
     const other = await startHarness({ accountsUrl: url, timeoutMs: TIMEOUT_MS });
     try {
-      expectError(await other.http.post('/spotify/swap').type('form').send({ code: 'some-code-value' }), 502, 'bad_gateway');
+      expectError(
+        await other.http.post('/spotify/swap').type('form').send({ code: 'some-code-value' }),
+        502,
+        'bad_gateway',
+      );
     } finally {
       await other.close();
     }
@@ -131,7 +143,10 @@ describe('the deadline', () => {
 
   it('retries of a refresh stay inside the one deadline', async () => {
     // Each call takes 60% of the deadline before failing: a second one would overrun it.
-    h.spotify.fail({ type: 'latency', ms: TIMEOUT_MS * 0.6, then: { type: 'status', status: 503 } }, { times: Infinity });
+    h.spotify.fail(
+      { type: 'latency', ms: TIMEOUT_MS * 0.6, then: { type: 'status', status: 503 } },
+      { times: Infinity },
+    );
     const started = Date.now();
     const res = await refresh();
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
@@ -167,7 +182,11 @@ describe('refresh: retried on 5xx, 429 and connection failures, never on 4xx', (
   });
 
   it('never retries a 4xx', async () => {
-    h.spotify.fail({ type: 'status', status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid refresh token' }) });
+    h.spotify.fail({
+      type: 'status',
+      status: 400,
+      body: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid refresh token' }),
+    });
     expectError(await refresh(), 400, 'invalid_grant');
     expect(tokenCalls()).toBe(1);
   });

@@ -11,7 +11,8 @@ export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) 
     const tokens = await spotify.refresh(refreshToken, trace);
     // Spotify may rotate the token; when it does not, the one sent stays valid and goes back as it came,
     // so that no client ever stores null (CONTRACT.md §3 rule 4).
-    const next = tokens.refresh_token === undefined ? sealed : await sealRefreshToken(config.cipher, tokens.refresh_token);
+    const next =
+      tokens.refresh_token === undefined ? sealed : await sealRefreshToken(config.cipher, tokens.refresh_token);
     return { ...tokens, refresh_token: next };
   };
 }

@@ -21,6 +21,7 @@ export async function openRefreshToken(cipher: RefreshTokenCipher, sealed: strin
   } catch {
     throw invalidGrant('The refresh token is not one this server issued');
   }
-  if (typeof refreshToken !== 'string' || refreshToken === '') throw serverError('The refresh token cipher returned no token');
+  if (typeof refreshToken !== 'string' || refreshToken === '')
+    throw serverError('The refresh token cipher returned no token');
   return refreshToken;
 }

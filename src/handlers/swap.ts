@@ -19,7 +19,10 @@ export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
     if (codeVerifier !== undefined && !CODE_VERIFIER.test(codeVerifier)) {
       throw invalidRequest('code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" or "~"');
     }
-    const tokens = await spotify.exchangeCode({ code, redirectUri: requested ?? config.redirectUri, codeVerifier }, trace);
+    const tokens = await spotify.exchangeCode(
+      { code, redirectUri: requested ?? config.redirectUri, codeVerifier },
+      trace,
+    );
     // Every client stores the swap's refresh token; some drop the session without one (CONTRACT.md §3 rule 4).
     if (tokens.refresh_token === undefined) throw badGateway('Spotify answered the swap without a refresh token');
     return { ...tokens, refresh_token: await sealRefreshToken(config.cipher, tokens.refresh_token) };

@@ -1,4 +1,5 @@
-// A mock of Spotify's token endpoint on loopback: client auth, single-use codes, PKCE, refresh tokens, and injected faults.
+// A mock of Spotify's accounts service on loopback: the token endpoint (client auth, single-use codes, PKCE, refresh
+// tokens, injected faults) and an /authorize page whose user always consents.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,6 +59,8 @@ export interface MockRequest {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
+  /** The query string's parameters. */
+  query: Record<string, string>;
   /** The form fields of the body (a non-form body has none). */
   form: Record<string, string>;
   /** What the mock answered: its status, or `'reset'`/`'hang'` for those faults. */
@@ -148,7 +151,10 @@ function parseForm(req: IncomingMessage, text: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(text));
 }
 
-/** Starts a mock of `POST /api/token` on 127.0.0.1 that behaves as CONTRACT.md §1 describes Spotify's. */
+/**
+ * Starts a mock of Spotify's accounts service on 127.0.0.1: `POST /api/token` behaving as CONTRACT.md §1 describes,
+ * and `GET /authorize` answering at once as if the user consented.
+ */
 export async function createMockSpotify(options: MockSpotifyOptions = {}): Promise<MockSpotify> {
   const clientId = options.clientId ?? 'mock-client-id';
   const clientSecret = options.clientSecret ?? 'mock-client-secret';
@@ -170,6 +176,23 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
       }, ms);
       timers.add(timer);
     });
+
+  function issueCode({
+    redirectUri,
+    scope = DEFAULT_SCOPE,
+    codeChallenge,
+    codeChallengeMethod = 'S256',
+    ttlMs = codeTtlMs,
+  }: IssueCodeOptions): string {
+    const code = token(96);
+    codes.set(code, {
+      redirectUri,
+      scope,
+      challenge: codeChallenge === undefined ? undefined : { value: codeChallenge, method: codeChallengeMethod },
+      expiresAt: Date.now() + ttlMs,
+    });
+    return code;
+  }
 
   function issueRefreshToken(scope: string): string {
     const value = token();
@@ -244,7 +267,11 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
   }
 
   function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+      ...headers,
+    });
     res.end(body);
   }
 
@@ -267,7 +294,8 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
         res.end(fault.body ?? '');
         return fault.status;
       case 'rateLimit': {
-        const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+        const headers: Record<string, string> =
+          fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
         send(res, 429, '', headers);
         return 429;
       }
@@ -299,18 +327,72 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     }
   }
 
+  /**
+   * Spotify's consent page, with a user who always agrees: straight back to the redirect URI with a fresh code
+   * (bound to that URI, the scope and any PKCE challenge) and the state.
+   */
+  function authorize(query: URLSearchParams, res: ServerResponse): number {
+    const redirectUri = query.get('redirect_uri') ?? '';
+    if (query.get('client_id') !== clientId || redirectUri === '') {
+      send(res, 400, JSON.stringify({ error: 'invalid_client', error_description: 'INVALID_CLIENT: Invalid client' }));
+      return 400;
+    }
+    let target: URL;
+    try {
+      target = new URL(redirectUri);
+    } catch {
+      send(
+        res,
+        400,
+        JSON.stringify({ error: 'invalid_request', error_description: 'INVALID_CLIENT: Invalid redirect URI' }),
+      );
+      return 400;
+    }
+    if (query.get('response_type') === 'code') {
+      const challenge = query.get('code_challenge');
+      const method = query.get('code_challenge_method') === 'plain' ? 'plain' : 'S256';
+      target.searchParams.set(
+        'code',
+        issueCode({
+          redirectUri,
+          scope: query.get('scope') ?? DEFAULT_SCOPE,
+          ...(challenge === null ? {} : { codeChallenge: challenge, codeChallengeMethod: method }),
+        }),
+      );
+    } else {
+      target.searchParams.set('error', 'unsupported_response_type');
+    }
+    const state = query.get('state');
+    if (state !== null) target.searchParams.set('state', state);
+    res.writeHead(302, { Location: target.href, 'Content-Length': 0 }).end();
+    return 302;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://mock').pathname;
+    const { pathname: path, searchParams } = new URL(req.url ?? '/', 'http://mock');
     const form = parseForm(req, await readBody(req));
-    const request: MockRequest = { method: req.method ?? '', path, headers: req.headers, form, answer: 0 };
+    const request: MockRequest = {
+      method: req.method ?? '',
+      path,
+      headers: req.headers,
+      query: Object.fromEntries(searchParams),
+      form,
+      answer: 0,
+    };
     requests.push(request);
+    if (path === '/authorize' && req.method === 'GET') {
+      request.answer = authorize(searchParams, res);
+      return;
+    }
     if (path !== '/api/token') {
       request.answer = 404;
       return send(res, 404, JSON.stringify({ error: 'not_found', error_description: 'No such endpoint' }));
     }
     if (req.method !== 'POST') {
       request.answer = 405;
-      return send(res, 405, JSON.stringify({ error: 'method_not_allowed', error_description: 'Use POST' }), { Allow: 'POST' });
+      return send(res, 405, JSON.stringify({ error: 'method_not_allowed', error_description: 'Use POST' }), {
+        Allow: 'POST',
+      });
     }
     const fault = nextFault();
     if (fault !== undefined) {
@@ -341,16 +423,7 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     clientId,
     clientSecret,
     requests,
-    issueCode({ redirectUri, scope = DEFAULT_SCOPE, codeChallenge, codeChallengeMethod = 'S256', ttlMs = codeTtlMs }) {
-      const code = token(96);
-      codes.set(code, {
-        redirectUri,
-        scope,
-        challenge: codeChallenge === undefined ? undefined : { value: codeChallenge, method: codeChallengeMethod },
-        expiresAt: Date.now() + ttlMs,
-      });
-      return code;
-    },
+    issueCode,
     issueRefreshToken: ({ scope = DEFAULT_SCOPE } = {}) => issueRefreshToken(scope),
     revoke(refreshToken) {
       const record = refreshTokens.get(refreshToken);

@@ -73,7 +73,9 @@ export function routerOptions(spotify: MockSpotify, overrides: Overrides = {}): 
     timeoutMs: 2_000,
     ...rest,
     hooks: Object.fromEntries(
-      Object.entries({ refreshTokenCipher: trackingCipher(), logger: spyLogger, ...hooks }).filter(([, v]) => v !== undefined),
+      Object.entries({ refreshTokenCipher: trackingCipher(), logger: spyLogger, ...hooks }).filter(
+        ([, v]) => v !== undefined,
+      ),
     ) as unknown as Hooks,
   };
 }
