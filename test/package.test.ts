@@ -1,9 +1,10 @@
 // What is published: the packed tarball's files, and importing it from ESM, CommonJS (require) and TypeScript consumers.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = resolve(import.meta.dirname, '..');
+const root = fileURLToPath(new URL('..', import.meta.url));
 // Inside the project, so the unpacked package resolves its dependencies from the project's node_modules, offline.
 const consumer = join(root, '.pack-test');
 const installed = join(consumer, 'node_modules', 'spotify-token-swap');
