@@ -1,11 +1,11 @@
 // What is published: the packed tarball's files, and importing it from ESM, CommonJS (require) and TypeScript consumers.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// Inside the project, so the unpacked package resolves its dependencies from the project's node_modules, offline.
+// dist/ was built by the global setup. Inside the project, so the unpacked package resolves its dependencies from the project's node_modules, offline.
 const consumer = join(root, '.pack-test');
 const installed = join(consumer, 'node_modules', 'spotify-token-swap');
 
@@ -22,9 +22,9 @@ let files: string[];
 beforeAll(() => {
   rmSync(consumer, { recursive: true, force: true });
   mkdirSync(installed, { recursive: true });
-  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', consumer], root)) as [
-    { filename: string; files: { path: string }[] },
-  ];
+  const [packed] = JSON.parse(
+    run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', consumer], root),
+  ) as [{ filename: string; files: { path: string }[] }];
   files = packed.files.map((f) => f.path);
   run('tar', ['-xzf', packed.filename, '-C', installed, '--strip-components=1']);
 }, 120_000);
@@ -43,6 +43,7 @@ it('packs the built code, its types and the README, and nothing else', () => {
     ]),
   );
   expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.*)$/.test(f))).toEqual([]);
+  expect(files).toContain('dist/cli.js');
 });
 
 it('works from an ES module: a real swap through node:http against the packaged mock Spotify', () => {
@@ -82,6 +83,28 @@ console.log([typeof swap.default, typeof swap.aesGcmCipher, typeof router, typeo
 `,
   );
   expect(run('node', ['cjs.cjs']).trim()).toBe('function,function,function,function');
+});
+
+it('runs the packaged bin: the demo server answers its own walk-through', async () => {
+  const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const entry = join(installed, bin['spotify-token-swap']!);
+  expect(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  const child = spawn(process.execPath, [entry], {
+    cwd: consumer,
+    env: { PATH: process.env.PATH, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    while (!/curl -s -X POST (\S+)\/swap -d code=(\S+)/.test(out))
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    const [, url, code] = /curl -s -X POST (\S+)\/swap -d code=(\S+)/.exec(out)!;
+    const res = await fetch(`${url}/swap`, { method: 'POST', body: new URLSearchParams({ code: code! }) });
+    expect(res.status).toBe(200);
+  } finally {
+    child.kill();
+  }
 });
 
 it('type-checks a TypeScript consumer against the published declarations', () => {

@@ -1,0 +1,66 @@
+// The standalone server's Express app: health check, CORS, the router with its hooks, and JSON for everything else.
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger as PinoLogger } from 'pino';
+import { tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
+import { ConfigError, ENV_FOR_OPTION, type ServerConfig } from './config.js';
+
+export interface AppState {
+  /** Set on SIGTERM/SIGINT: the health check turns 503 so load balancers stop sending traffic. */
+  draining: boolean;
+}
+
+export interface AppParts {
+  config: ServerConfig;
+  cipher: RefreshTokenCipher;
+  /** In demo mode, the mock's URL and credentials stand in for Spotify's. */
+  spotify: Pick<TokenSwapOptions, 'clientId' | 'clientSecret' | 'redirectUri' | 'accountsUrl'>;
+  rateLimit: RequestHandler | undefined;
+  log: PinoLogger;
+  state: AppState;
+}
+
+/** tokenSwap() checks its options; a refusal is reported under the variable that fed the option. */
+function router(options: TokenSwapOptions): ReturnType<typeof tokenSwap> {
+  try {
+    return tokenSwap(options);
+  } catch (error) {
+    const message = (error as Error).message.replace(/^spotify-token-swap: /, '');
+    const option = /^[A-Za-z]+/.exec(message)?.[0] ?? '';
+    const env = ENV_FOR_OPTION[option];
+    throw new ConfigError(env === undefined ? message : `${env}: ${message}`);
+  }
+}
+
+function sendJson(res: express.Response, status: number, body: object): void {
+  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
+}
+
+export function createApp({ config, cipher, spotify, rateLimit, log, state }: AppParts): Express {
+  const options: TokenSwapOptions = {
+    ...spotify,
+    ...(config.allowedRedirectUris === undefined ? {} : { allowedRedirectUris: config.allowedRedirectUris }),
+    ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+    legacyExchange: config.legacyExchange,
+    hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
+  };
+  const swap = router(options);
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store');
+    sendJson(res, state.draining ? 503 : 200, { status: state.draining ? 'draining' : 'ok' });
+  });
+  if (config.corsOrigins !== undefined) {
+    app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
+  }
+  app.use(swap);
+  app.use((_req, res) => sendJson(res, 404, { error: 'not_found', error_description: 'No such route' }));
+  const onError: ErrorRequestHandler = (_error, _req, res, _next) => {
+    sendJson(res, 500, { error: 'server_error', error_description: 'The server failed to handle the request' });
+  };
+  app.use(onError);
+  return app;
+}

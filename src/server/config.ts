@@ -1,0 +1,157 @@
+// The standalone server's configuration: environment variables read, checked and turned into options, or refused.
+import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../index.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServerConfig {
+  /** `demo` when no Spotify credentials are set: Spotify is played by the embedded mock. */
+  mode: 'spotify' | 'demo';
+  port: number;
+  /** Undefined: Node's default, every interface. */
+  host: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  redirectUri: string | undefined;
+  allowedRedirectUris: string[] | undefined;
+  accountsUrl: string | undefined;
+  timeoutMs: number | undefined;
+  /** Undefined in demo mode without secrets: the demo makes a throwaway one. */
+  cipher: RefreshTokenCipher | undefined;
+  legacyExchange: boolean | { clientCallbackUrl: string };
+  /** Requests per minute per client IP; 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  redisUrl: string | undefined;
+  /** `true` for any origin (`*`), a list of origins, or undefined for no CORS at all. */
+  corsOrigins: true | string[] | undefined;
+  trustProxy: boolean | number | string | undefined;
+  logLevel: LogLevel;
+}
+
+/** A configuration the server refuses to start with; its message names the variable and never holds a secret. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Which variable feeds which tokenSwap() option, so the router's own checks can be reported in the server's terms. */
+export const ENV_FOR_OPTION: Readonly<Record<string, string>> = {
+  clientId: 'SPOTIFY_CLIENT_ID',
+  clientSecret: 'SPOTIFY_CLIENT_SECRET',
+  redirectUri: 'SPOTIFY_REDIRECT_URI',
+  allowedRedirectUris: 'SPOTIFY_ALLOWED_REDIRECT_URIS',
+  accountsUrl: 'SPOTIFY_ACCOUNTS_URL',
+  timeoutMs: 'SPOTIFY_TIMEOUT_MS',
+  legacyExchange: 'LEGACY_CLIENT_CALLBACK_URL',
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const value = text(env, name);
+  return value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0`);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+function trustProxy(env: Env): ServerConfig['trustProxy'] {
+  const value = text(env, 'TRUST_PROXY');
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  // A hop count, or Express's list of addresses, subnets and names (loopback, uniquelocal...).
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function cipher(env: Env, mode: ServerConfig['mode']): RefreshTokenCipher | undefined {
+  const secrets = list(env, 'TOKEN_ENCRYPTION_SECRETS');
+  const plaintext = flag(env, 'PLAINTEXT_REFRESH_TOKENS');
+  if (secrets !== undefined && plaintext) {
+    throw new ConfigError('Set TOKEN_ENCRYPTION_SECRETS or PLAINTEXT_REFRESH_TOKENS=1, not both');
+  }
+  if (plaintext) return plaintextRefreshTokens;
+  if (secrets !== undefined) {
+    try {
+      return aesGcmCipher(secrets);
+    } catch (error) {
+      throw new ConfigError(`TOKEN_ENCRYPTION_SECRETS: ${(error as Error).message}`);
+    }
+  }
+  if (mode === 'demo') return undefined;
+  throw new ConfigError(
+    'Refresh tokens need a decision: set TOKEN_ENCRYPTION_SECRETS (comma-separated secrets of 32+ characters, ' +
+      'the sealing one first) or PLAINTEXT_REFRESH_TOKENS=1 to hand them out unencrypted',
+  );
+}
+
+/** Reads the environment; throws ConfigError for anything missing, malformed or contradictory. */
+export function readConfig(env: Env): ServerConfig {
+  const clientId = text(env, 'SPOTIFY_CLIENT_ID');
+  const clientSecret = text(env, 'SPOTIFY_CLIENT_SECRET');
+  const redirectUri = text(env, 'SPOTIFY_REDIRECT_URI');
+  const mode = clientId === undefined ? 'demo' : 'spotify';
+  if (mode === 'demo' && clientSecret !== undefined) {
+    throw new ConfigError(
+      'SPOTIFY_CLIENT_SECRET is set but SPOTIFY_CLIENT_ID is not: set both, or neither for the demo',
+    );
+  }
+  if (mode === 'spotify' && clientSecret === undefined) {
+    throw new ConfigError('SPOTIFY_CLIENT_SECRET is required with SPOTIFY_CLIENT_ID');
+  }
+  if (mode === 'spotify' && redirectUri === undefined) {
+    throw new ConfigError('SPOTIFY_REDIRECT_URI is required: the redirect URI your app sends to /authorize');
+  }
+  const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const callbackUrl = text(env, 'LEGACY_CLIENT_CALLBACK_URL');
+  const legacy = flag(env, 'LEGACY_EXCHANGE');
+  if (callbackUrl !== undefined && !legacy) {
+    throw new ConfigError('LEGACY_CLIENT_CALLBACK_URL needs LEGACY_EXCHANGE=1');
+  }
+  const origins = list(env, 'CORS_ORIGINS');
+  const redisUrl = text(env, 'REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  }
+  return {
+    mode,
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: text(env, 'HOST'),
+    clientId,
+    clientSecret,
+    redirectUri,
+    allowedRedirectUris: list(env, 'SPOTIFY_ALLOWED_REDIRECT_URIS'),
+    accountsUrl: text(env, 'SPOTIFY_ACCOUNTS_URL'),
+    timeoutMs:
+      text(env, 'SPOTIFY_TIMEOUT_MS') === undefined ? undefined : integer(env, 'SPOTIFY_TIMEOUT_MS', 0, 1, 600_000),
+    cipher: cipher(env, mode),
+    legacyExchange: callbackUrl === undefined ? legacy : { clientCallbackUrl: callbackUrl },
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    redisUrl,
+    corsOrigins: origins === undefined ? undefined : origins.includes('*') ? true : origins,
+    trustProxy: trustProxy(env),
+    logLevel: logLevel as LogLevel,
+  };
+}

@@ -1,0 +1,45 @@
+// Demo mode: the embedded mock Spotify, a demo code and refresh token, and a curl walk-through that works as printed.
+import { randomBytes } from 'node:crypto';
+import { aesGcmCipher, type RefreshTokenCipher } from '../index.js';
+import { createMockSpotify, type MockSpotify } from '../testing/index.js';
+
+export const DEMO_REDIRECT_URI = 'spotify-token-swap-demo://callback';
+
+export interface Demo {
+  spotify: MockSpotify;
+  cipher: RefreshTokenCipher;
+  /** The walk-through for a server listening at `url`. */
+  walkthrough(url: string): Promise<string>;
+}
+
+export async function startDemo(cipher: RefreshTokenCipher | undefined): Promise<Demo> {
+  const spotify = await createMockSpotify();
+  // No secret was configured: a throwaway one, so tokens sealed in this run open only in this run.
+  const demoCipher = cipher ?? aesGcmCipher(randomBytes(32).toString('base64url'));
+  return {
+    spotify,
+    cipher: demoCipher,
+    async walkthrough(url) {
+      const code = spotify.issueCode({ redirectUri: DEMO_REDIRECT_URI });
+      const sealed = await demoCipher.encrypt(spotify.issueRefreshToken());
+      return [
+        '',
+        'spotify-token-swap is running in demo mode: SPOTIFY_CLIENT_ID is not set, so a mock Spotify on',
+        `${spotify.url} plays Spotify's part. Try it:`,
+        '',
+        '  # Swap an authorization code for tokens (a code works once: run it twice to see invalid_grant)',
+        `  curl -s -X POST ${url}/swap -d code=${code}`,
+        '',
+        '  # Refresh with a sealed refresh token, as an app would after a swap',
+        `  curl -s -X POST ${url}/refresh -d refresh_token=${sealed}`,
+        '',
+        '  # The health check',
+        `  curl -s ${url}/healthz`,
+        '',
+        'Set SPOTIFY_CLIENT_ID, SPOTIFY_CLIENT_SECRET, SPOTIFY_REDIRECT_URI and TOKEN_ENCRYPTION_SECRETS to serve',
+        'real Spotify. The README lists every variable.',
+        '',
+      ].join('\n');
+    },
+  };
+}

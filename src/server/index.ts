@@ -1,0 +1,115 @@
+// Starting and stopping the standalone server: configuration, demo mode, rate limiter, listening, and draining on shutdown.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { createApp, type AppState } from './app.js';
+import { readConfig, type ServerConfig } from './config.js';
+import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+
+export interface RunningServer {
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (bounded by the Spotify deadline), and releases everything. */
+  stop(signal?: string): Promise<void>;
+}
+
+/** How long in-flight requests get to finish: the Spotify deadline they are bounded by, and a little more. */
+function drainMs(config: ServerConfig): number {
+  return (config.timeoutMs ?? 10_000) + 2_000;
+}
+
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+}
+
+export async function startServer(
+  env: Readonly<Record<string, string | undefined>>,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<RunningServer> {
+  const config = readConfig(env);
+  const log = pino({ name: 'spotify-token-swap', level: config.logLevel });
+  let demo: Demo | undefined;
+  let limiter: RateLimiter | undefined;
+  const release = async () => {
+    await limiter?.close();
+    await demo?.spotify.close();
+  };
+
+  try {
+    demo = config.mode === 'demo' ? await startDemo(config.cipher) : undefined;
+    limiter =
+      config.rateLimitPerMinute > 0
+        ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log)
+        : undefined;
+    const state: AppState = { draining: false };
+    const app = createApp({
+      config,
+      cipher: demo?.cipher ?? config.cipher!,
+      spotify:
+        demo === undefined
+          ? {
+              clientId: config.clientId!,
+              clientSecret: config.clientSecret!,
+              redirectUri: config.redirectUri!,
+              ...(config.accountsUrl === undefined ? {} : { accountsUrl: config.accountsUrl }),
+            }
+          : {
+              clientId: demo.spotify.clientId,
+              clientSecret: demo.spotify.clientSecret,
+              redirectUri: DEMO_REDIRECT_URI,
+              accountsUrl: demo.spotify.url,
+            },
+      rateLimit: limiter?.middleware,
+      log,
+      state,
+    });
+
+    const server = createServer(app);
+    // While draining, a connection that finishes its request is closed rather than kept alive.
+    server.on('request', (_req, res) => {
+      if (state.draining) res.setHeader('Connection', 'close');
+      res.once('finish', () => {
+        if (state.draining) setImmediate(() => server.closeIdleConnections());
+      });
+    });
+    // A demo holds a throwaway mock Spotify: keep it on this machine unless HOST says otherwise.
+    server.listen(config.port, config.host ?? (demo === undefined ? undefined : '127.0.0.1'));
+    await once(server, 'listening');
+    const url = urlOf(server.address() as AddressInfo);
+    log.info(
+      {
+        event: 'listening',
+        url,
+        mode: config.mode,
+        rateLimitPerMinute: config.rateLimitPerMinute,
+        sharedRateLimit: config.redisUrl !== undefined,
+        cors: config.corsOrigins !== undefined,
+        legacyExchange: config.legacyExchange !== false,
+      },
+      `spotify-token-swap listening on ${url}`,
+    );
+    if (demo !== undefined) out.write(await demo.walkthrough(url));
+
+    let stopping: Promise<void> | undefined;
+    const stop = (signal = 'stop') => {
+      stopping ??= (async () => {
+        state.draining = true;
+        log.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), drainMs(config));
+        await closed;
+        clearTimeout(force);
+        await release();
+        log.info({ event: 'shutdown', outcome: 'done' }, 'stopped');
+      })();
+      return stopping;
+    };
+    return { url, stop };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

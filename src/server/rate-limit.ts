@@ -1,0 +1,150 @@
+// The server's rate limit: express-rate-limit per client IP, in memory or shared through Redis, failing open.
+import type { RequestHandler } from 'express';
+import {
+  rateLimit,
+  type ClientRateLimitInfo,
+  type IncrementResponse,
+  type Options,
+  type Store,
+} from 'express-rate-limit';
+import type { Logger as PinoLogger } from 'pino';
+import type * as RedisStoreModule from 'rate-limit-redis';
+import type * as RedisModule from 'redis';
+import { ConfigError } from './config.js';
+
+const WINDOW_MS = 60_000;
+/** A Redis that takes longer than this is as good as gone: the request goes through unlimited. */
+const STORE_TIMEOUT_MS = 250;
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('rate limit store timed out')), STORE_TIMEOUT_MS);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Wraps a shared store so that its failures let requests through (a token server that cannot reach Redis should
+ * keep logging users in), logs each change between working and failing once, and starts the store afresh after a
+ * failure, since a store whose start-up failed (scripts never loaded) would otherwise never recover.
+ */
+export class FailOpenStore implements Store {
+  private options: Options | undefined;
+  private healthy = true;
+  private restart = false;
+
+  constructor(
+    private readonly inner: Store,
+    private readonly log: PinoLogger,
+  ) {}
+
+  init(options: Options): void {
+    this.options = options;
+    this.restart = true;
+  }
+
+  private failed(error: unknown): void {
+    this.restart = true;
+    if (!this.healthy) return;
+    this.healthy = false;
+    // The error's name only: a client's message could quote its connection URL, password included.
+    this.log.warn(
+      { event: 'rate_limit_store', outcome: 'failed', error: (error as Error | undefined)?.name ?? 'Error' },
+      'rate limit store unavailable: requests pass unlimited until it is back',
+    );
+  }
+
+  private recovered(): void {
+    if (this.healthy) return;
+    this.healthy = true;
+    this.log.info({ event: 'rate_limit_store', outcome: 'recovered' }, 'rate limit store is back');
+  }
+
+  private async call<T>(operation: () => Promise<T> | T, fallback: T): Promise<T> {
+    try {
+      if (this.restart && this.options !== undefined) {
+        await withTimeout(Promise.resolve(this.inner.init?.(this.options)));
+        this.restart = false;
+      }
+      const result = await withTimeout(Promise.resolve(operation()));
+      this.recovered();
+      return result;
+    } catch (error) {
+      this.failed(error);
+      return fallback;
+    }
+  }
+
+  increment(key: string): Promise<IncrementResponse> {
+    return this.call(() => this.inner.increment(key), { totalHits: 0, resetTime: undefined });
+  }
+
+  get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    return this.call(() => this.inner.get?.(key), undefined);
+  }
+
+  decrement(key: string): Promise<void> {
+    return this.call(() => this.inner.decrement(key), undefined);
+  }
+
+  resetKey(key: string): Promise<void> {
+    return this.call(() => this.inner.resetKey(key), undefined);
+  }
+}
+
+export interface RateLimiter {
+  middleware: RequestHandler;
+  close(): Promise<void>;
+}
+
+/** Redis and its rate-limit store are optional peer dependencies, loaded only when REDIS_URL asks for them. */
+async function redisStore(url: string, log: PinoLogger): Promise<{ store: Store; close(): Promise<void> }> {
+  let redis: typeof RedisModule;
+  let storeModule: typeof RedisStoreModule;
+  try {
+    [redis, storeModule] = await Promise.all([import('redis'), import('rate-limit-redis')]);
+  } catch {
+    throw new ConfigError(
+      'REDIS_URL needs the redis and rate-limit-redis packages: npm install redis rate-limit-redis',
+    );
+  }
+  const client = redis.createClient({
+    url,
+    // Fail fast while disconnected instead of queueing commands until Redis returns.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
+  });
+  // Without a listener an 'error' event would crash the process; the store logs what matters.
+  client.on('error', () => {});
+  client.connect().catch(() => {});
+  const store = new storeModule.RedisStore({
+    prefix: 'spotify-token-swap:rl:',
+    sendCommand: (...args: string[]) => client.sendCommand(args),
+  });
+  return {
+    store: new FailOpenStore(store, log),
+    close: async () => {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The rateLimit hook: `perMinute` requests per client IP per minute, shared through Redis when `redisUrl` is set. */
+export async function createRateLimiter(
+  perMinute: number,
+  redisUrl: string | undefined,
+  log: PinoLogger,
+): Promise<RateLimiter> {
+  const shared = redisUrl === undefined ? undefined : await redisStore(redisUrl, log);
+  const middleware = rateLimit({
+    windowMs: WINDOW_MS,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: true,
+    passOnStoreError: true,
+    ...(shared === undefined ? {} : { store: shared.store }),
+  });
+  return { middleware, close: () => shared?.close() ?? Promise.resolve() };
+}

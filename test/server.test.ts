@@ -1,0 +1,241 @@
+// The standalone server, driven as users run it: the built bin as a child process, configured by its environment.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { runBin, startBin, type BinProcess } from './helpers/processes.js';
+import { remember, rememberForm } from './helpers/secrets.js';
+
+const SECRET = 'server-test-secret-of-at-least-32-characters';
+const REDIRECT = 'myapp://callback';
+
+let spotify: MockSpotify;
+const running: BinProcess[] = [];
+
+beforeAll(async () => {
+  spotify = await createMockSpotify({ clientId: 'server-client', clientSecret: 'server-client-secret-value' });
+  remember(spotify.clientSecret, SECRET);
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((bin) => bin.stop('SIGKILL')));
+});
+afterAll(async () => {
+  for (const { form } of spotify.requests) rememberForm(form);
+  await spotify.close();
+});
+
+const spotifyEnv = (extra: Record<string, string> = {}) => ({
+  SPOTIFY_CLIENT_ID: spotify.clientId,
+  SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+  SPOTIFY_REDIRECT_URI: REDIRECT,
+  SPOTIFY_ACCOUNTS_URL: spotify.url,
+  TOKEN_ENCRYPTION_SECRETS: SECRET,
+  ...extra,
+});
+
+async function start(env: Record<string, string>): Promise<BinProcess> {
+  const bin = await startBin(env);
+  running.push(bin);
+  return bin;
+}
+
+const post = (url: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(body),
+  });
+
+function code(): string {
+  const value = spotify.issueCode({ redirectUri: REDIRECT });
+  remember(value);
+  return value;
+}
+
+describe('configured for Spotify', () => {
+  it('serves /swap, /refresh and /healthz, and logs one JSON line per request without secrets', async () => {
+    const bin = await start(spotifyEnv());
+    const swap = await post(`${bin.url}/swap`, { code: code() });
+    expect(swap.status).toBe(200);
+    const tokens = (await swap.json()) as Record<string, string>;
+    remember(tokens.access_token, tokens.refresh_token);
+    const refresh = await post(`${bin.url}/refresh`, { refresh_token: tokens.refresh_token! });
+    expect(refresh.status).toBe(200);
+    const health = await fetch(`${bin.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const notFound = await fetch(`${bin.url}/nope`);
+    expect(notFound.status).toBe(404);
+    expect(await notFound.json()).toMatchObject({ error: 'not_found' });
+
+    await bin.waitForLog((line) => line.event === 'refresh');
+    const events = bin.logs().filter((line) => line.event === 'swap' || line.event === 'refresh');
+    expect(events.map((line) => [line.event, line.status])).toEqual([
+      ['swap', 200],
+      ['refresh', 200],
+    ]);
+    for (const value of [spotify.clientSecret, SECRET, tokens.access_token!, tokens.refresh_token!]) {
+      expect(bin.stdout() + bin.stderr()).not.toContain(value);
+    }
+  });
+
+  it('logs at LOG_LEVEL: warn leaves out successful requests', async () => {
+    const bin = await start(spotifyEnv({ LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0' }));
+    await post(`${bin.url}/swap`, { code: code() });
+    await post(`${bin.url}/swap`, {});
+    await bin.waitForLog((line) => line.status === 400);
+    expect(bin.logs().map((line) => line.status)).toEqual([400]);
+  });
+
+  it('serves the legacy routes with LEGACY_EXCHANGE=1', async () => {
+    const bin = await start(spotifyEnv({ LEGACY_EXCHANGE: '1' }));
+    const res = await fetch(`${bin.url}/?state=abc`, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain(`${spotify.url}/authorize?`);
+  });
+});
+
+describe('refusing to start', () => {
+  it.each([
+    ['no cipher decision', { TOKEN_ENCRYPTION_SECRETS: '' }, /TOKEN_ENCRYPTION_SECRETS.*PLAINTEXT_REFRESH_TOKENS=1/],
+    ['both cipher choices', { PLAINTEXT_REFRESH_TOKENS: '1' }, /not both/],
+    [
+      'a short encryption secret',
+      { TOKEN_ENCRYPTION_SECRETS: 'short-secret' },
+      /TOKEN_ENCRYPTION_SECRETS.*32 characters/,
+    ],
+    ['no client secret', { SPOTIFY_CLIENT_SECRET: '' }, /SPOTIFY_CLIENT_SECRET is required/],
+    ['no redirect URI', { SPOTIFY_REDIRECT_URI: '' }, /SPOTIFY_REDIRECT_URI is required/],
+    [
+      'a bad redirect URI',
+      { SPOTIFY_REDIRECT_URI: 'not a uri' },
+      /SPOTIFY_REDIRECT_URI: redirectUri must be an absolute URL/,
+    ],
+    [
+      'plain http to a remote Spotify',
+      { SPOTIFY_ACCOUNTS_URL: 'http://accounts.example.com' },
+      /SPOTIFY_ACCOUNTS_URL: accountsUrl must be an https/,
+    ],
+    ['a bad PORT', { PORT: 'eighty' }, /PORT must be a whole number/],
+    ['a bad LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    ['a bad RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
+    ['a bad REDIS_URL', { REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\//],
+    [
+      'a remote legacy callback',
+      { LEGACY_EXCHANGE: '1', LEGACY_CLIENT_CALLBACK_URL: 'http://evil.example/auth' },
+      /LEGACY_CLIENT_CALLBACK_URL: legacyExchange.clientCallbackUrl must be an http:\/\/ loopback/,
+    ],
+    ['a bad flag', { LEGACY_EXCHANGE: 'yes' }, /LEGACY_EXCHANGE must be 1 or 0/],
+  ])('with %s: exits non-zero naming the variable, printing no secret', async (_name, change, message) => {
+    const { code: exitCode, stdout, stderr } = await runBin(spotifyEnv(change));
+    expect(exitCode).not.toBe(0);
+    expect(stderr).toMatch(message);
+    expect(stdout + stderr).not.toContain(spotify.clientSecret);
+    expect(stdout + stderr).not.toContain(SECRET);
+    expect(stderr).not.toContain('short-secret');
+  });
+
+  it('with a client secret but no client id', async () => {
+    const { code: exitCode, stderr } = await runBin({ SPOTIFY_CLIENT_SECRET: 'lonely-secret-value' });
+    expect(exitCode).toBe(1);
+    expect(stderr).toMatch(/SPOTIFY_CLIENT_SECRET is set but SPOTIFY_CLIENT_ID is not/);
+    expect(stderr).not.toContain('lonely-secret-value');
+  });
+
+  it('on a port in use', async () => {
+    const bin = await start({});
+    const { code: exitCode, stderr } = await runBin({ PORT: new URL(bin.url).port });
+    expect(exitCode).toBe(1);
+    expect(stderr).toMatch(/cannot listen: EADDRINUSE/);
+  });
+});
+
+describe('demo mode', () => {
+  it('prints a curl walk-through whose commands work as printed', async () => {
+    const bin = await start({});
+    const commands = bin
+      .stdout()
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('curl '));
+    expect(commands).toHaveLength(3);
+    const outputs: Record<string, unknown>[] = [];
+    for (const command of commands) {
+      const { stdout } = await promisify(execFile)('bash', ['-c', command]);
+      outputs.push(JSON.parse(stdout) as Record<string, unknown>);
+    }
+    const [swap, refresh, health] = outputs;
+    expect(swap).toEqual(
+      expect.objectContaining({ token_type: 'Bearer', expires_in: 3600, refresh_token: expect.any(String) }),
+    );
+    expect(refresh).toEqual(expect.objectContaining({ token_type: 'Bearer', access_token: expect.any(String) }));
+    expect(health).toEqual({ status: 'ok' });
+    const again = JSON.parse((await promisify(execFile)('bash', ['-c', commands[0]!])).stdout) as Record<
+      string,
+      unknown
+    >;
+    expect(again.error).toBe('invalid_grant');
+  });
+});
+
+describe('rate limiting', () => {
+  it('limits each client IP to RATE_LIMIT_PER_MINUTE with the documented 429', async () => {
+    const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '2' }));
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(`${bin.url}/swap`, {})).status);
+    expect(statuses).toEqual([400, 400, 429]);
+    const limited = await post(`${bin.url}/swap`, {});
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
+    expect((await fetch(`${bin.url}/healthz`)).status).toBe(200);
+  });
+
+  it('is off with RATE_LIMIT_PER_MINUTE=0', async () => {
+    const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
+    for (let i = 0; i < 5; i++) expect((await post(`${bin.url}/swap`, {})).status).toBe(400);
+  });
+
+  it('tells clients apart by X-Forwarded-For only behind TRUST_PROXY', async () => {
+    const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'loopback' }));
+    const from = (ip: string) => post(`${bin.url}/swap`, {}, { 'x-forwarded-for': ip }).then((res) => res.status);
+    expect([await from('203.0.113.1'), await from('203.0.113.2'), await from('203.0.113.1')]).toEqual([400, 400, 429]);
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  const preflight = (url: string, origin: string) =>
+    fetch(`${url}/swap`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+
+  it('answers preflights from the listed origins only', async () => {
+    const bin = await start(spotifyEnv({ CORS_ORIGINS: 'https://app.example, https://other.example' }));
+    const allowed = await preflight(bin.url, 'https://app.example');
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const denied = await preflight(bin.url, 'https://evil.example');
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('is off by default', async () => {
+    const bin = await start(spotifyEnv());
+    const res = await preflight(bin.url, 'https://app.example');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.status).toBe(405);
+  });
+});
+
+describe('shutdown', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s: lets the in-flight request finish, stops accepting, exits 0',
+    async (signal) => {
+      const bin = await start(spotifyEnv());
+      spotify.fail({ type: 'latency', ms: 700 });
+      const inFlight = post(`${bin.url}/swap`, { code: code() });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const exit = bin.stop(signal);
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(await exit).toBe(0);
+      await expect(fetch(`${bin.url}/healthz`)).rejects.toThrow();
+      expect(bin.logs().some((line) => line.event === 'shutdown' && line.outcome === 'done')).toBe(true);
+    },
+  );
+});
