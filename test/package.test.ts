@@ -1,13 +1,13 @@
 // What is published: the packed tarball's files, and importing it from ESM, CommonJS (require) and TypeScript consumers.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// dist/ was built by the global setup. Inside the project, so the unpacked package resolves its dependencies from the project's node_modules, offline.
-const consumer = join(root, '.pack-test');
-const installed = join(consumer, 'node_modules', 'spotify-token-swap');
+let consumer: string;
+let installed: string;
 
 const run = (command: string, args: string[], cwd = consumer) =>
   execFileSync(command, args, {
@@ -19,14 +19,25 @@ const run = (command: string, args: string[], cwd = consumer) =>
 
 let files: string[];
 
+// dist/ was built by the global setup. The tarball is installed as a user would, into a project of its own outside
+// this one, so a dependency declared in the wrong place (or not at all) fails here.
 beforeAll(() => {
-  rmSync(consumer, { recursive: true, force: true });
-  mkdirSync(installed, { recursive: true });
+  consumer = mkdtempSync(join(tmpdir(), 'spotify-token-swap-consumer-'));
+  installed = join(consumer, 'node_modules', 'spotify-token-swap');
   const [packed] = JSON.parse(
     run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', consumer], root),
   ) as [{ filename: string; files: { path: string }[] }];
   files = packed.files.map((f) => f.path);
-  run('tar', ['-xzf', packed.filename, '-C', installed, '--strip-components=1']);
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  run('npm', [
+    'install',
+    '--prefer-offline',
+    '--no-audit',
+    '--no-fund',
+    join(consumer, packed.filename),
+    '@types/express@^5',
+    '@types/node@^20',
+  ]);
 }, 120_000);
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
@@ -87,9 +98,10 @@ console.log([typeof swap.default, typeof swap.aesGcmCipher, typeof router, typeo
 
 it('runs the packaged bin: the demo server answers its own walk-through', async () => {
   const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  const entry = join(installed, bin['spotify-token-swap']!);
-  expect(readFileSync(entry, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
-  const child = spawn(process.execPath, [entry], {
+  expect(readFileSync(join(installed, bin['spotify-token-swap']!), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(
+    true,
+  );
+  const child = spawn(join(consumer, 'node_modules', '.bin', 'spotify-token-swap'), [], {
     cwd: consumer,
     env: { PATH: process.env.PATH, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,7 +121,7 @@ it('runs the packaged bin: the demo server answers its own walk-through', async 
 
 it('type-checks a TypeScript consumer against the published declarations', () => {
   writeFileSync(
-    join(consumer, 'consumer.ts'),
+    join(consumer, 'consumer.mts'),
     `import express from 'express';
 import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
 import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';
@@ -136,10 +148,9 @@ tokenSwap({ clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hoo
         skipLibCheck: false,
         types: ['node'],
       },
-      files: ['consumer.ts'],
+      files: ['consumer.mts'],
     }),
   );
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   expect(() =>
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']),
   ).not.toThrow();
