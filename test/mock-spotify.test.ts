@@ -24,6 +24,62 @@ const json = async (form: Record<string, string>, authorization?: string) => {
 };
 
 describe('createMockSpotify', () => {
+  it('counts connections', async () => {
+    await token({ grant_type: 'refresh_token', refresh_token: spotify.issueRefreshToken() });
+    expect(spotify.connections.opened).toBeGreaterThanOrEqual(1);
+    expect(spotify.connections.tlsHandshakes).toBe(0);
+  });
+
+  it('speaks HTTPS when given a key and certificate, and counts handshakes', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const https = await import('node:https');
+    const dir = mkdtempSync(join(tmpdir(), 'mock-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const cert = readFileSync(join(dir, 'cert.pem'));
+      const secure = await createMockSpotify({ tls: { key: readFileSync(join(dir, 'key.pem')), cert } });
+      try {
+        expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+        const status = await new Promise<number>((resolve, reject) => {
+          https
+            .get(`${secure.url}/nowhere`, { ca: cert }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+            .on('error', reject);
+        });
+        expect(status).toBe(404);
+        expect(secure.connections.tlsHandshakes).toBe(1);
+      } finally {
+        await secure.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('listens on loopback and names its URLs', () => {
     expect(spotify.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(spotify.tokenUrl).toBe(`${spotify.url}/api/token`);
@@ -185,8 +241,21 @@ describe('createMockSpotify', () => {
       await expect(pending).rejects.toThrow();
     });
 
-    it('refuses a fault count that is not positive', () => {
+    it('refuses a fault count that is not positive, and a probability outside (0, 1]', () => {
       expect(() => spotify.fail({ type: 'reset' }, { times: 0 })).toThrow(RangeError);
+      expect(() => spotify.fail({ type: 'reset' }, { probability: 0 })).toThrow(RangeError);
+      expect(() => spotify.fail({ type: 'reset' }, { probability: 1.5 })).toThrow(RangeError);
+    });
+
+    it('serves a fault with a probability to about that share of requests', async () => {
+      spotify.fail({ type: 'status', status: 503 }, { times: Infinity, probability: 0.3 });
+      const statuses = [];
+      for (let i = 0; i < 200; i++) statuses.push((await refresh()).status);
+      const failed = statuses.filter((status) => status === 503).length;
+      // 200 draws at 0.3: outside 30..90 has odds far below one in a million.
+      expect(failed).toBeGreaterThan(30);
+      expect(failed).toBeLessThan(90);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(200 - failed);
     });
   });
 

@@ -3,6 +3,7 @@ export { createMockSpotify } from './mock-spotify.js';
 export type {
   FaultOptions,
   IssueCodeOptions,
+  MockConnections,
   MockFault,
   MockRequest,
   MockSpotify,

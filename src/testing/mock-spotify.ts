@@ -2,7 +2,8 @@
 // tokens, injected faults) and an /authorize page whose user always consents.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface MockSpotifyOptions {
   /** Default `'mock-client-id'`. */
@@ -17,6 +18,8 @@ export interface MockSpotifyOptions {
   expiresIn?: number;
   /** Loopback port to listen on; default `0`, any free one. */
   port?: number;
+  /** Serve HTTPS with this key and certificate (PEM), so TLS and its connection reuse are part of a test. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface IssueCodeOptions {
@@ -52,6 +55,18 @@ export type MockFault =
 export interface FaultOptions {
   /** How many requests the fault serves; default 1. `Infinity` keeps it until `clearFaults()`. */
   times?: number;
+  /** The chance, from 0 to 1, that it serves a given request; default 1. Queued faults are tried in order. */
+  probability?: number;
+}
+
+/** What the mock's server has seen of connections. */
+export interface MockConnections {
+  /** Connections accepted since the start. */
+  opened: number;
+  /** Connections open now. */
+  open: number;
+  /** TLS handshakes completed (with `tls`); a client that reuses its connections keeps this low. */
+  tlsHandshakes: number;
 }
 
 /** One request the mock received, as it arrived. */
@@ -76,13 +91,15 @@ export interface MockSpotify {
   readonly clientSecret: string;
   /** Every request received, oldest first. */
   readonly requests: readonly MockRequest[];
+  /** Connection counts, to check that a client reuses connections and leaks none. */
+  readonly connections: Readonly<MockConnections>;
   /** An authorization code, as Spotify would send to the redirect URI after the user logs in. */
   issueCode(options: IssueCodeOptions): string;
   /** A valid refresh token, as if a swap had happened. */
   issueRefreshToken(options?: { scope?: string }): string;
   /** Revokes a refresh token: refreshing with it now fails with `invalid_grant`. */
   revoke(refreshToken: string): void;
-  /** Queues a fault for the next request(s) to the token endpoint. */
+  /** Queues a fault for the next request(s) to the token endpoint, or, with `probability`, for a share of them. */
   fail(fault: MockFault, options?: FaultOptions): void;
   clearFaults(): void;
   /** Stops the server, dropping open connections. */
@@ -164,7 +181,8 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
 
   const codes = new Map<string, CodeRecord>();
   const refreshTokens = new Map<string, TokenRecord>();
-  const faults: { fault: MockFault; left: number }[] = [];
+  const faults: { fault: MockFault; left: number; probability: number }[] = [];
+  const connections: MockConnections = { opened: 0, open: 0, tlsHandshakes: 0 };
   const requests: MockRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
@@ -276,11 +294,12 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
   }
 
   function nextFault(): MockFault | undefined {
-    const head = faults[0];
-    if (head === undefined) return undefined;
-    head.left -= 1;
-    if (head.left <= 0) faults.shift();
-    return head.fault;
+    const index = faults.findIndex((entry) => entry.probability >= 1 || Math.random() < entry.probability);
+    const entry = faults[index];
+    if (entry === undefined) return undefined;
+    entry.left -= 1;
+    if (entry.left <= 0) faults.splice(index, 1);
+    return entry.fault;
   }
 
   /** Serves a fault; returns what was answered, or undefined when the real answer should follow. */
@@ -407,15 +426,22 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     send(res, status, JSON.stringify(body));
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => res.destroy());
+  };
+  const server = options.tls === undefined ? createServer(listener) : createHttpsServer(options.tls, listener);
+  server.on('connection', (socket: Socket) => {
+    connections.opened += 1;
+    connections.open += 1;
+    socket.once('close', () => (connections.open -= 1));
   });
+  server.on('secureConnection', () => (connections.tlsHandshakes += 1));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
 
   return {
     url,
@@ -423,15 +449,18 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     clientId,
     clientSecret,
     requests,
+    connections,
     issueCode,
     issueRefreshToken: ({ scope = DEFAULT_SCOPE } = {}) => issueRefreshToken(scope),
     revoke(refreshToken) {
       const record = refreshTokens.get(refreshToken);
       if (record !== undefined) record.revoked = true;
     },
-    fail(fault, { times = 1 } = {}) {
+    fail(fault, { times = 1, probability = 1 } = {}) {
       if (!(times > 0)) throw new RangeError('fail(): times must be a positive number or Infinity');
-      faults.push({ fault, left: times });
+      if (!(probability > 0 && probability <= 1))
+        throw new RangeError('fail(): probability must be above 0 and at most 1');
+      faults.push({ fault, left: times, probability });
     },
     clearFaults() {
       faults.length = 0;
