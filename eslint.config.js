@@ -1,9 +1,10 @@
 // Lint rules: the recommended sets plus the type-aware checks that catch promises nobody awaits.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.pack-test/', 'node_modules/'] },
+  { ignores: ['dist/', 'coverage/', '.pack-test/', 'node_modules/', 'bench/.prof/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -33,4 +34,5 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
 );

@@ -1,0 +1,81 @@
+// Shared by the benchmark and the soak: a self-signed certificate, the targets' child process, and number formatting.
+import { execFileSync, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIRECT_URI = 'bench://callback';
+export const SECRET = 'bench-secret-that-is-at-least-32-characters';
+
+/** A throwaway key and certificate for 127.0.0.1, made now, so the mock Spotify speaks TLS as the real one does. */
+export function selfSignedCertificate() {
+  const dir = mkdtempSync(join(tmpdir(), 'spotify-token-swap-bench-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'].concat([
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ]),
+    { stdio: 'ignore' },
+  );
+  return {
+    dir,
+    certPath: cert,
+    key: readFileSync(key),
+    cert: readFileSync(cert),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Starts bench/targets.mjs in a process of its own (trusting the certificate) and waits for its ports.
+ * `only` limits it to some targets; each is given the mock's URL and credentials.
+ */
+export async function startTargets(spotify, certPath, { only = ['a', 'b', 'c'], timeoutMs = 10_000 } = {}) {
+  const child = fork(new URL('./targets.mjs', import.meta.url), [], {
+    execArgv: ['--expose-gc'],
+    env: {
+      PATH: process.env.PATH,
+      NODE_EXTRA_CA_CERTS: certPath,
+      ACCOUNTS_URL: spotify.url,
+      CLIENT_ID: spotify.clientId,
+      CLIENT_SECRET: spotify.clientSecret,
+      TARGETS: only.join(','),
+      TIMEOUT_MS: String(timeoutMs),
+    },
+  });
+  const [ports] = await once(child, 'message');
+  const ask = async (what) => {
+    child.send(what);
+    const [answer] = await once(child, 'message');
+    return answer;
+  };
+  return {
+    pid: child.pid,
+    urls: Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`])),
+    /** Connections accepted, requests received, answered, and closed (answered or abandoned) so far. */
+    counts: () => ask('counts'),
+    /** Heap in use after a full collection, in bytes. */
+    heapAfterGc: () => ask('heap'),
+    /** Peak resident set size so far, in bytes (Linux). */
+    peakRss: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    alive: () => child.exitCode === null,
+    stop: async () => {
+      child.kill();
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+export const formBody = (fields) => new URLSearchParams(fields).toString();
+export const round = (n, digits = 0) => Number(n.toFixed(digits));
+export const mb = (bytes) => round(bytes / 1024 / 1024, 1);

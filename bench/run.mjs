@@ -1,0 +1,147 @@
+// npm run bench: the same workload through (a) a bare proxy, (b) an Express + got proxy and (c) tokenSwap(), side by
+// side in rotating rounds, against a TLS mock Spotify answering at once and in 100 ms; then the heap after 100,000
+// refreshes. Prints medians, ratios and the targets of docs/PERFORMANCE.md, and exits 1 if a target is missed.
+import autocannon from 'autocannon';
+import { aesGcmCipher } from '../dist/index.js';
+import { createMockSpotify } from '../dist/testing/index.js';
+import { REDIRECT_URI, SECRET, formBody, mb, round, selfSignedCertificate, startTargets } from './lib.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
+const POINTS = [
+  { name: 'Spotify answers at once (CPU-bound)', connections: 32, latencyMs: 0 },
+  { name: 'Spotify answers in 100 ms', connections: 100, latencyMs: 100 },
+];
+const NAMES = { a: '(a) bare node:http proxy', b: '(b) Express 5 + got proxy', c: '(c) tokenSwap() + aesGcmCipher' };
+
+const certificate = selfSignedCertificate();
+const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert } });
+const targets = await startTargets(spotify, certificate.certPath);
+const plainRefreshToken = spotify.issueRefreshToken();
+const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
+
+/** One request shape per route; a swap needs a fresh single-use code every time. */
+function requestFor(target, route) {
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (route === 'swap') {
+    return {
+      method: 'POST',
+      path: '/swap',
+      headers,
+      setupRequest: (request) => ({
+        ...request,
+        body: formBody({ code: spotify.issueCode({ redirectUri: REDIRECT_URI }) }),
+      }),
+    };
+  }
+  const refreshToken = target === 'c' ? sealedRefreshToken : plainRefreshToken;
+  return { method: 'POST', path: '/refresh', headers, body: formBody({ refresh_token: refreshToken }) };
+}
+
+async function load(target, route, connections, options) {
+  const result = await autocannon({
+    url: targets.urls[target],
+    connections,
+    requests: [requestFor(target, route)],
+    ...options,
+  });
+  const ok = result.statusCodeStats?.['200']?.count ?? 0;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    errors: result.errors + result.timeouts + (result.requests.total - ok),
+  };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+const checks = [];
+const check = (name, pass, detail) => checks.push({ name, pass, detail });
+
+for (const point of POINTS) {
+  spotify.clearFaults();
+  if (point.latencyMs > 0) spotify.fail({ type: 'latency', ms: point.latencyMs }, { times: Infinity });
+  console.log(`\n### ${point.name}, ${point.connections} connections, ${ROUNDS} rounds of ${SECONDS} s\n`);
+  console.log('| route | target | req/s | p50 ms | p99 ms | errors |');
+  console.log('|---|---|---:|---:|---:|---:|');
+  for (const route of ['swap', 'refresh']) {
+    const runs = { a: [], b: [], c: [] };
+    let handshakes = 0;
+    for (const target of ['a', 'b', 'c']) await load(target, route, point.connections, { duration: 1 });
+    for (let r = 0; r < ROUNDS; r++) {
+      // Rotate the order so no target always runs on a machine warmed (or tired) by the same neighbour.
+      for (const target of ['a', 'b', 'c'].slice(r % 3).concat(['a', 'b', 'c'].slice(0, r % 3))) {
+        const before = spotify.connections.tlsHandshakes;
+        runs[target].push(await load(target, route, point.connections, { duration: SECONDS }));
+        if (target === 'c') handshakes += spotify.connections.tlsHandshakes - before;
+      }
+    }
+    const summary = Object.fromEntries(
+      Object.entries(runs).map(([target, list]) => [
+        target,
+        {
+          rps: median(list.map((run) => run.rps)),
+          p50: median(list.map((run) => run.p50)),
+          p99: median(list.map((run) => run.p99)),
+          errors: list.reduce((sum, run) => sum + run.errors, 0),
+          total: list.reduce((sum, run) => sum + run.total, 0),
+        },
+      ]),
+    );
+    for (const target of ['a', 'b', 'c']) {
+      const s = summary[target];
+      console.log(`| ${route} | ${NAMES[target]} | ${round(s.rps)} | ${s.p50} | ${s.p99} | ${s.errors} |`);
+    }
+    const ca = summary.c.rps / summary.a.rps;
+    const cb = summary.c.rps / summary.b.rps;
+    const perThousand = (handshakes / summary.c.total) * 1000;
+    console.log(
+      `| ${route} | ratios | (c)/(a) ${round(ca, 3)} | (c)/(b) ${round(cb, 3)} | p99 (c)/(b) ${round(summary.c.p99 / summary.b.p99, 2)} | TLS handshakes per 1,000 (c) requests: ${round(perThousand, 2)} |`,
+    );
+    const label = `${route}, ${point.latencyMs === 0 ? 'CPU-bound' : '100 ms'}`;
+    if (point.latencyMs === 0) check(`${label}: (c)/(b) ≥ 0.95`, cb >= 0.95, round(cb, 3));
+    else check(`${label}: (c)/(a) ≥ 0.95`, ca >= 0.95, round(ca, 3));
+    check(
+      `${label}: p99 of (c) within 10% of (b)`,
+      summary.c.p99 <= summary.b.p99 * 1.1,
+      `${summary.c.p99} vs ${summary.b.p99} ms`,
+    );
+    check(
+      `${label}: handshakes per 1,000 ≤ ${point.connections}`,
+      perThousand <= point.connections,
+      round(perThousand, 2),
+    );
+    check(
+      `${label}: no errors`,
+      Object.values(summary).every((s) => s.errors === 0),
+      Object.values(summary)
+        .map((s) => s.errors)
+        .join('/'),
+    );
+  }
+}
+
+spotify.clearFaults();
+console.log(`\n### Memory of (c) over ${MEMORY_REQUESTS.toLocaleString('en')} refreshes\n`);
+await load('c', 'refresh', 32, { amount: 10_000 });
+const warm = await targets.heapAfterGc();
+const memoryRun = await load('c', 'refresh', 32, { amount: MEMORY_REQUESTS });
+const after = await targets.heapAfterGc();
+console.log(
+  `heap after warm-up ${mb(warm)} MB, after ${MEMORY_REQUESTS.toLocaleString('en')} more refreshes ${mb(after)} MB (${mb(after - warm)} MB), errors ${memoryRun.errors}`,
+);
+check('heap within 10 MB after the refreshes', after - warm <= 10 * 1024 * 1024, `${mb(after - warm)} MB`);
+
+console.log('\n### Targets\n');
+for (const { name, pass, detail } of checks) console.log(`${pass ? 'PASS' : 'MISS'}  ${name}: ${detail}`);
+
+await targets.stop();
+await spotify.close();
+certificate.remove();
+process.exit(checks.every((c) => c.pass) ? 0 : 1);

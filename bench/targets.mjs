@@ -1,0 +1,123 @@
+// The three servers the benchmark compares, in one process: (a) a bare node:http keep-alive proxy, (b) the same proxy
+// as an Express 5 router with one got client, (c) tokenSwap() with aesGcmCipher in Express 5.
+import http from 'node:http';
+import https from 'node:https';
+import express from 'express';
+import got from 'got';
+import { aesGcmCipher, tokenSwap } from '../dist/index.js';
+import { REDIRECT_URI, SECRET } from './lib.mjs';
+
+const { ACCOUNTS_URL, CLIENT_ID, CLIENT_SECRET, TARGETS, TIMEOUT_MS } = process.env;
+const tokenUrl = `${ACCOUNTS_URL}/api/token`;
+const authorization = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+const agentOptions = { keepAlive: true, scheduling: 'lifo', timeout: 5_000 };
+
+/** What each proxy sends Spotify for a client's form: the same grant tokenSwap() sends, without any of its checks. */
+function grant(path, fields) {
+  return path === '/swap'
+    ? { grant_type: 'authorization_code', code: fields.code ?? '', redirect_uri: REDIRECT_URI }
+    : { grant_type: 'refresh_token', refresh_token: fields.refresh_token ?? '' };
+}
+
+function bareProxy() {
+  const agent = tokenUrl.startsWith('https:') ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const request = tokenUrl.startsWith('https:') ? https.request : http.request;
+  return http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const fields = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
+      const body = new URLSearchParams(grant(req.url, fields)).toString();
+      const upstream = request(tokenUrl, {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      upstream.on('response', (answer) => {
+        res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' });
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.writeHead(502).end());
+      upstream.end(body);
+    });
+  });
+}
+
+function expressProxy() {
+  const client = got.extend({
+    agent: { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) },
+    headers: { authorization },
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+  });
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false }));
+  router.post(['/swap', '/refresh'], async (req, res) => {
+    try {
+      const answer = await client.post(tokenUrl, { form: grant(req.path, req.body ?? {}) });
+      res.status(answer.statusCode).type('application/json').send(answer.body);
+    } catch {
+      res.status(502).end();
+    }
+  });
+  return http.createServer(express().use(router));
+}
+
+function tokenSwapApp() {
+  const router = tokenSwap({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri: REDIRECT_URI,
+    accountsUrl: ACCOUNTS_URL,
+    timeoutMs: Number(TIMEOUT_MS),
+    hooks: { refreshTokenCipher: aesGcmCipher(SECRET) },
+  });
+  return http.createServer(express().use(router));
+}
+
+const makers = { a: bareProxy, b: expressProxy, c: tokenSwapApp };
+const ports = {};
+const counts = { connections: 0, requests: 0, answered: 0, closed: 0 };
+const open = new Set();
+for (const name of TARGETS.split(',')) {
+  const server = makers[name]();
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', () => (counts.connections += 1));
+  server.on('request', (req, res) => {
+    counts.requests += 1;
+    const entry = { req, res, since: Date.now() };
+    open.add(entry);
+    res.once('close', () => open.delete(entry));
+    res.once('finish', () => (counts.answered += 1));
+    // Every request ends here, answered or abandoned by its client: received minus closed is what still hangs.
+    res.once('close', () => (counts.closed += 1));
+  });
+  // Node's default backlog (511) would leave part of a 1,000-connection burst unaccepted.
+  await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
+  ports[name] = server.address().port;
+}
+process.send(ports);
+process.on('message', (message) => {
+  if (message === 'counts') {
+    const stuck = [...open].slice(0, 5).map(({ req, res, since }) => ({
+      path: req.url,
+      ageMs: Date.now() - since,
+      bodyComplete: req.complete,
+      headersSent: res.headersSent,
+      writableEnded: res.writableEnded,
+      socketDestroyed: res.socket?.destroyed ?? null,
+      socketWritable: res.socket?.writableLength ?? null,
+    }));
+    process.send({ ...counts, stuck });
+  }
+  if (message === 'heap') {
+    globalThis.gc();
+    process.send(process.memoryUsage().heapUsed);
+  }
+});
+// Exit cleanly on SIGINT so that `node --cpu-prof` writes its profile.
+process.on('SIGINT', () => process.exit(0));
