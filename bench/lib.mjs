@@ -77,5 +77,25 @@ export async function startTargets(spotify, certPath, { only = ['a', 'b', 'c'], 
 }
 
 export const formBody = (fields) => new URLSearchParams(fields).toString();
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+/** An autocannon request for /swap: every one carries a fresh single-use code from the mock. */
+export function swapRequest(spotify) {
+  return {
+    method: 'POST',
+    path: '/swap',
+    headers: FORM,
+    setupRequest: (request) => ({
+      ...request,
+      body: formBody({ code: spotify.issueCode({ redirectUri: REDIRECT_URI }) }),
+    }),
+  };
+}
+
+/** An autocannon request for /refresh with one refresh token, sent again and again. */
+export function refreshRequest(refreshToken) {
+  return { method: 'POST', path: '/refresh', headers: FORM, body: formBody({ refresh_token: refreshToken }) };
+}
 export const round = (n, digits = 0) => Number(n.toFixed(digits));
 export const mb = (bytes) => round(bytes / 1024 / 1024, 1);

@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { aesGcmCipher } from '../dist/index.js';
 import { createMockSpotify } from '../dist/testing/index.js';
-import { REDIRECT_URI, SECRET, formBody, mb, round, selfSignedCertificate, startTargets } from './lib.mjs';
+import { SECRET, mb, refreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -21,22 +21,10 @@ const targets = await startTargets(spotify, certificate.certPath);
 const plainRefreshToken = spotify.issueRefreshToken();
 const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
 
-/** One request shape per route; a swap needs a fresh single-use code every time. */
+/** One request shape per route; (c) is sent the sealed refresh token, the proxies the plain one. */
 function requestFor(target, route) {
-  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (route === 'swap') {
-    return {
-      method: 'POST',
-      path: '/swap',
-      headers,
-      setupRequest: (request) => ({
-        ...request,
-        body: formBody({ code: spotify.issueCode({ redirectUri: REDIRECT_URI }) }),
-      }),
-    };
-  }
-  const refreshToken = target === 'c' ? sealedRefreshToken : plainRefreshToken;
-  return { method: 'POST', path: '/refresh', headers, body: formBody({ refresh_token: refreshToken }) };
+  if (route === 'swap') return swapRequest(spotify);
+  return refreshRequest(target === 'c' ? sealedRefreshToken : plainRefreshToken);
 }
 
 async function load(target, route, connections, options) {

@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { aesGcmCipher } from '../dist/index.js';
 import { createMockSpotify } from '../dist/testing/index.js';
-import { REDIRECT_URI, SECRET, formBody, mb, selfSignedCertificate, startTargets } from './lib.mjs';
+import { SECRET, mb, refreshRequest, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS ?? 1000);
@@ -30,7 +30,6 @@ if (process.env.SOAK_NO_FAULTS !== '1')
 
 const targets = await startTargets(spotify, certificate.certPath, { only: ['c'], timeoutMs: TIMEOUT_MS });
 const sealed = aesGcmCipher(SECRET).encrypt(spotify.issueRefreshToken());
-const headers = { 'content-type': 'application/x-www-form-urlencoded' };
 
 console.log(
   `soak: ${CONNECTIONS} connections for ${SECONDS} s, 5% of Spotify's answers faulty, deadline ${TIMEOUT_MS} ms`,
@@ -40,24 +39,14 @@ const result = await autocannon({
   connections: CONNECTIONS,
   duration: SECONDS,
   timeout: Math.ceil(TIMEOUT_MS / 1000) + 5,
-  requests: [
-    {
-      method: 'POST',
-      path: '/swap',
-      headers,
-      setupRequest: (request) => ({
-        ...request,
-        body: formBody({ code: spotify.issueCode({ redirectUri: REDIRECT_URI }) }),
-      }),
-    },
-    { method: 'POST', path: '/refresh', headers, body: formBody({ refresh_token: sealed }) },
-  ],
+  requests: [swapRequest(spotify), refreshRequest(sealed)],
 });
 
-// Whatever the clients saw, the server must have finished every request it received within the deadline.
+// Whatever the clients saw, the server must have finished every request it received within the deadline. A request
+// younger than that may still arrive after the run (a connection the load generator left queued): it is not hung.
 await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 1_000));
 const server = await targets.counts();
-const hanging = server.requests - server.closed;
+const hanging = server.hung;
 const statuses = Object.fromEntries(
   Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
 );
@@ -71,9 +60,9 @@ console.log(
   `client errors: ${result.errors}, client timeouts: ${result.timeouts} (see docs/PERFORMANCE.md: the load generator)`,
 );
 console.log(
-  `server: ${server.connections} connections accepted, ${server.requests} requests received, ${server.answered} answered, ${hanging} still open ${TIMEOUT_MS + 1_000} ms after the run`,
+  `server: ${server.connections} connections accepted, ${server.requests} requests received, ${server.answered} answered, ${server.requests - server.closed} open after the run, ${hanging} of them for longer than the deadline and a second`,
 );
-if (hanging > 0) console.log(`still open: ${JSON.stringify(server.stuck)}`);
+if (server.stuck.length > 0) console.log(`open: ${JSON.stringify(server.stuck)}`);
 console.log(`server peak RSS: ${mb(targets.peakRss())} MB; server still running: ${alive}`);
 console.log(`Spotify saw ${spotify.requests.length} requests on ${spotify.connections.opened} connections`);
 

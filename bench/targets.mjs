@@ -112,7 +112,9 @@ process.on('message', (message) => {
       socketDestroyed: res.socket?.destroyed ?? null,
       socketWritable: res.socket?.writableLength ?? null,
     }));
-    process.send({ ...counts, stuck });
+    // Open longer than the deadline and a second: hung. Younger ones are still being served.
+    const hung = [...open].filter(({ since }) => Date.now() - since > Number(TIMEOUT_MS) + 1_000).length;
+    process.send({ ...counts, hung, stuck });
   }
   if (message === 'heap') {
     globalThis.gc();
