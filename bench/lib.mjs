@@ -62,6 +62,8 @@ export async function startTargets(spotify, certPath, { only = ['a', 'b', 'c'], 
   return {
     pid: child.pid,
     urls: Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`])),
+    /** CPU time (user and system) the targets' process has used so far, in microseconds. */
+    cpu: () => ask('cpu'),
     /** Connections accepted, requests received, answered, and closed (answered or abandoned) so far. */
     counts: () => ask('counts'),
     /** Heap in use after a full collection, in bytes. */

@@ -102,6 +102,10 @@ for (const name of TARGETS.split(',')) {
 }
 process.send(ports);
 process.on('message', (message) => {
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send(user + system);
+  }
   if (message === 'counts') {
     const stuck = [...open].slice(0, 5).map(({ req, res, since }) => ({
       path: req.url,

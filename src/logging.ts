@@ -50,7 +50,6 @@ const levels = { success: 'info', rejected: 'warn', failed: 'error' } as const;
 
 /** Writes the event at the level its outcome calls for. A throwing logger must not break an answer. */
 export function logEvent(logger: Logger, event: TokenSwapEvent): void {
-  if (logger === silentLogger) return;
   try {
     const result = logger[levels[event.outcome]](event);
     if (result instanceof Promise) result.catch(ignore);

@@ -19,12 +19,15 @@ export function sendJson(
 ): void {
   if (answered(res)) return;
   const payload = JSON.stringify(body);
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Pragma', 'no-cache');
+  // One writeHead instead of a setHeader per header: the answer is written on every request. Headers a hook set
+  // earlier (RateLimit-*) are merged in by Node.
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+  });
   res.end(payload);
 }
 

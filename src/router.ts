@@ -7,7 +7,7 @@ import { legacyRoutes } from './handlers/legacy.js';
 import { refreshHandler } from './handlers/refresh.js';
 import { swapHandler } from './handlers/swap.js';
 import { runMiddleware, type Middleware } from './hooks.js';
-import { logEvent, outcomeOf, type TokenSwapEvent } from './logging.js';
+import { logEvent, outcomeOf, silentLogger, type TokenSwapEvent } from './logging.js';
 import { resolveOptions, type TokenSwapConfig, type TokenSwapOptions } from './options.js';
 import { answered, sendError, sendJson } from './respond.js';
 import { postRoute, type Reply, type Route } from './route.js';
@@ -58,6 +58,8 @@ async function serve(
     error = oauthError.code;
     sendError(res, oauthError);
   }
+  // The default logger is silent: build nothing for it.
+  if (config.logger === silentLogger) return;
   const name = (route ?? routes[0]!).event;
   const event: TokenSwapEvent = {
     msg: `spotify-token-swap ${name} answered ${res.statusCode}`,
