@@ -2,13 +2,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bodyParser from 'body-parser';
 import { OAuthError, invalidRequest, serverError } from './errors.js';
+import type { Middleware } from './hooks.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
 /** A request as Express, Connect or node:http hands it over; a host app's body parser may have set `body`. */
 export type BodyRequest = IncomingMessage & { body?: unknown };
-
-type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 const BODY_LIMIT = '16kb';
 const JSON_TYPE = 'application/json';
