@@ -55,6 +55,7 @@ const BACKOFF_MS = 100;
 const MIN_ATTEMPT_MS = 100;
 /** Spotify's token answers are well under 2 kB; anything near this is not one. */
 const MAX_BODY_BYTES = 64 * 1024;
+const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 /** Connection errors that prove the request never left this machine: safe to retry even for a swap. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -112,7 +113,8 @@ function readTokenSet(body: unknown): TokenSet | undefined {
  * that quotes anything the client sent is replaced, so no code or token can echo back through it.
  */
 function passThrough(status: number, body: unknown, sent: readonly string[]): OAuthError {
-  if (!isRecord(body) || typeof body.error !== 'string' || body.error === '') {
+  // RFC 6749 error codes are words joined by underscores. Anything else is not one, and must not reach a log line.
+  if (!isRecord(body) || typeof body.error !== 'string' || !OAUTH_ERROR_CODE.test(body.error)) {
     return badGateway(`Spotify answered ${status} without an OAuth error`);
   }
   const description = body.error_description;

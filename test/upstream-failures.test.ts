@@ -74,6 +74,17 @@ describe('mapping of what Spotify answers', () => {
     expectError(await swap(), 502, 'bad_gateway');
   });
 
+  it.each([
+    ['an error that is not a string', { error: { status: 400, message: 'Bad request' } }],
+    ['an error that is not an OAuth code', { error: 'Something went wrong: AQBtoken123', error_description: 'x' }],
+    ['no error at all', { error_description: 'Invalid client' }],
+  ])('a 4xx with %s → 502, and nothing of it is passed on', async (_name, body) => {
+    h.spotify.fail({ type: 'status', status: 400, body: JSON.stringify(body) });
+    const res = await swap();
+    expectError(res, 502, 'bad_gateway');
+    expect(res.text).not.toContain('AQBtoken123');
+  });
+
   it('a non-JSON 4xx → 502', async () => {
     h.spotify.fail({ type: 'nonJson', status: 404 });
     expectError(await swap(), 502, 'bad_gateway');
