@@ -1,4 +1,5 @@
 // A failing Spotify: each fault maps to the documented status and JSON within the deadline, and the retry policy.
+import type { TokenSwapEvent } from '../src/index.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 const TIMEOUT_MS = 600;
@@ -124,16 +125,25 @@ describe('mapping of what Spotify answers', () => {
     expectError(await swap(), 502, 'bad_gateway');
   });
 
-  it('an unreachable Spotify → 502', async () => {
+  it('an unreachable Spotify → 502, after retrying a swap that provably never left', async () => {
     const { url } = h.spotify;
     await h.spotify.close();
-    const other = await startHarness({ accountsUrl: url, timeoutMs: TIMEOUT_MS });
+    const attempts: unknown[] = [];
+    const record = (event: TokenSwapEvent) => attempts.push(event.upstreamAttempts);
+    // A deadline long enough that every backoff fits, so the count does not depend on the machine's speed.
+    const other = await startHarness({
+      accountsUrl: url,
+      timeoutMs: 5_000,
+      hooks: { logger: { info: record, warn: record, error: record } },
+    });
     try {
       expectError(
         await other.http.post('/spotify/swap').type('form').send({ code: 'some-code-value' }),
         502,
         'bad_gateway',
       );
+      // ECONNREFUSED: nothing listened, so the single-use code cannot have been spent; all three calls are made.
+      expect(attempts).toEqual([3]);
     } finally {
       await other.close();
     }
