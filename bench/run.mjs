@@ -2,6 +2,7 @@
 // side in rotating rounds, against a TLS mock Spotify answering at once and in 100 ms; then the heap after 100,000
 // refreshes. Prints medians, per-round ratios and the targets of docs/PERFORMANCE.md; exits 1 if a target is missed.
 import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
 import { aesGcmCipher } from '../dist/index.js';
 import { createMockSpotify } from '../dist/testing/index.js';
 import { SECRET, mb, refreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
@@ -9,6 +10,8 @@ import { SECRET, mb, refreshRequest, round, selfSignedCertificate, startTargets,
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
+/** BENCH_PIN=1: the targets get core 1 to themselves, autocannon and the mock share core 0 (Linux, taskset). */
+const PIN = process.env.BENCH_PIN === '1';
 const POINTS = [
   { name: 'Spotify answers at once (CPU-bound)', connections: 32, latencyMs: 0 },
   { name: 'Spotify answers in 100 ms', connections: 100, latencyMs: 100 },
@@ -18,6 +21,10 @@ const NAMES = { a: '(a) bare node:http proxy', b: '(b) Express 5 + got proxy', c
 const certificate = selfSignedCertificate();
 const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert } });
 const targets = await startTargets(spotify, certificate.certPath);
+if (PIN) {
+  execFileSync('taskset', ['--pid', '--cpu-list', '0', String(process.pid)]);
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', '1', String(targets.pid)]);
+}
 const plainRefreshToken = spotify.issueRefreshToken();
 const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
 
@@ -58,7 +65,9 @@ const check = (name, pass, detail) => checks.push({ name, pass, detail });
 for (const point of POINTS) {
   spotify.clearFaults();
   if (point.latencyMs > 0) spotify.fail({ type: 'latency', ms: point.latencyMs }, { times: Infinity });
-  console.log(`\n### ${point.name}, ${point.connections} connections, ${ROUNDS} rounds of ${SECONDS} s\n`);
+  console.log(
+    `\n### ${point.name}, ${point.connections} connections, ${ROUNDS} rounds of ${SECONDS} s${PIN ? ', targets pinned to a core of their own' : ''}\n`,
+  );
   console.log('| route | target | req/s | p50 ms | p99 ms | server CPU µs per request | errors |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const route of ['swap', 'refresh']) {
@@ -100,6 +109,10 @@ for (const point of POINTS) {
     // CPU per request of the server process, (b) over (c): what the package costs, whatever limits throughput.
     const cpuBC = median(runs.b.map((run, r) => run.cpuPerRequest / runs.c[r].cpuPerRequest));
     const perThousand = (handshakes / summary.c.total) * 1000;
+    // What one thread can serve at that CPU cost, beside what the point offers: below it, the server is the limit.
+    const ceilings = ['a', 'b', 'c'].map((target) => round(1e6 / summary[target].cpu)).join(' / ');
+    const offered = point.latencyMs === 0 ? 'unbounded' : round((point.connections * 1000) / point.latencyMs);
+    console.log(`| ${route} | one-core ceiling req/s (a) / (b) / (c) | ${ceilings} | offered: ${offered} |||`);
     console.log(
       `| ${route} | median ratio per round | (c)/(a) ${round(ca, 3)} | (c)/(b) ${round(cb, 3)} | p99 (c)/(b) ${round(summary.c.p99 / summary.b.p99, 2)} | CPU per request (b)/(c) ${round(cpuBC, 3)} | TLS handshakes per 1,000 (c) requests: ${round(perThousand, 2)} |`,
     );
