@@ -36,13 +36,25 @@ export function selfSignedCertificate() {
   };
 }
 
+/** Runs node under valgrind's callgrind, which counts the instructions the process executes. */
+const CALLGRIND = {
+  execPath: 'valgrind',
+  execArgv: ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--expose-gc'],
+  stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+};
+
 /**
  * Starts bench/targets.mjs in a process of its own (trusting the certificate) and waits for its ports.
- * `only` limits it to some targets; each is given the mock's URL and credentials.
+ * `only` limits it to some targets; each is given the mock's URL and credentials. With `callgrind`, the process
+ * runs under valgrind, and `stop()` resolves to the number of instructions it executed.
  */
-export async function startTargets(spotify, certPath, { only = ['a', 'b', 'c'], timeoutMs = 10_000 } = {}) {
+export async function startTargets(
+  spotify,
+  certPath,
+  { only = ['a', 'b', 'c'], timeoutMs = 10_000, callgrind = false } = {},
+) {
   const child = fork(new URL('./targets.mjs', import.meta.url), [], {
-    execArgv: ['--expose-gc'],
+    ...(callgrind ? CALLGRIND : { execArgv: ['--expose-gc'] }),
     env: {
       PATH: process.env.PATH,
       NODE_EXTRA_CA_CERTS: certPath,
@@ -53,6 +65,8 @@ export async function startTargets(spotify, certPath, { only = ['a', 'b', 'c'], 
       TIMEOUT_MS: String(timeoutMs),
     },
   });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
   const [ports] = await once(child, 'message');
   const ask = async (what) => {
     child.send(what);
@@ -72,8 +86,10 @@ export async function startTargets(spotify, certPath, { only = ['a', 'b', 'c'], 
     peakRss: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
     alive: () => child.exitCode === null,
     stop: async () => {
-      child.kill();
+      // SIGINT: the targets exit cleanly, so valgrind gets to print its count.
+      child.kill(callgrind ? 'SIGINT' : 'SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
+      return callgrind ? Number(/Collected : (\d+)/.exec(stderr)?.[1] ?? Number.NaN) : undefined;
     },
   };
 }

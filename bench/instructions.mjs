@@ -1,0 +1,66 @@
+// npm run bench:instructions: what each target costs per request, in instructions counted by valgrind's callgrind.
+// Timings on this machine move by more than 5% between identical runs; an instruction count moves by a few per
+// cent at most, whatever else the machine does, so it can check "the package adds at most 5%" where timings cannot.
+import autocannon from 'autocannon';
+import { execFileSync } from 'node:child_process';
+import { aesGcmCipher } from '../dist/index.js';
+import { createMockSpotify } from '../dist/testing/index.js';
+import { SECRET, refreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 1_000);
+/** Enough for V8 to have compiled the hot paths, so the counted requests are the steady state. */
+const WARM_UP = 300;
+/** One request at a time: with more, how many share an event-loop turn varies, and so does the count (by ±4%). */
+const CONNECTIONS = 1;
+const NAMES = { a: '(a) bare node:http proxy', b: '(b) Express 5 + got proxy', c: '(c) tokenSwap() + aesGcmCipher' };
+
+try {
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+} catch {
+  console.error('npm run bench:instructions needs valgrind (Debian: apt-get install valgrind).');
+  process.exit(1);
+}
+
+const certificate = selfSignedCertificate();
+const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert } });
+const plainRefreshToken = spotify.issueRefreshToken();
+const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
+
+/** Instructions the target's process executes from start to exit when it serves `amount` requests. */
+async function instructions(target, route, amount) {
+  const targets = await startTargets(spotify, certificate.certPath, { only: [target], callgrind: true });
+  const request =
+    route === 'swap' ? swapRequest(spotify) : refreshRequest(target === 'c' ? sealedRefreshToken : plainRefreshToken);
+  const result = await autocannon({ url: targets.urls[target], connections: CONNECTIONS, amount, requests: [request] });
+  const count = await targets.stop();
+  const ok = result.statusCodeStats?.['200']?.count ?? 0;
+  if (ok !== amount) throw new Error(`${NAMES[target]} answered ${ok} of ${amount} ${route} requests with 200`);
+  return count;
+}
+
+console.log(`\n### Instructions per request, ${REQUESTS} requests after ${WARM_UP} to warm up, TLS mock Spotify\n`);
+console.log('| route | (a) | (b) | (c) | (c)/(b) | (b)/(a) |');
+console.log('|---|---:|---:|---:|---:|---:|');
+const checks = [];
+for (const route of ['swap', 'refresh']) {
+  const perRequest = {};
+  for (const target of ['a', 'b', 'c']) {
+    // Two processes side by side, one serving WARM_UP requests and one WARM_UP + REQUESTS: start-up, warm-up and
+    // shutdown cancel out in the difference.
+    const [base, loaded] = await Promise.all([
+      instructions(target, route, WARM_UP),
+      instructions(target, route, WARM_UP + REQUESTS),
+    ]);
+    perRequest[target] = (loaded - base) / REQUESTS;
+  }
+  const { a, b, c } = perRequest;
+  const million = (n) => `${round(n / 1e6, 2)} M`;
+  console.log(`| ${route} | ${million(a)} | ${million(b)} | ${million(c)} | ${round(c / b, 3)} | ${round(b / a, 2)} |`);
+  checks.push({ name: `${route}: (c) within 5% of (b)`, pass: c / b <= 1.05, detail: round(c / b, 3) });
+}
+
+console.log('\n### Targets\n');
+for (const { name, pass, detail } of checks) console.log(`${pass ? 'PASS' : 'MISS'}  ${name}: ${detail}`);
+await spotify.close();
+certificate.remove();
+process.exit(checks.every((check) => check.pass) ? 0 : 1);
