@@ -33,6 +33,7 @@ async function instructions(target, route, amount) {
     route === 'swap' ? swapRequest(spotify) : refreshRequest(target === 'c' ? sealedRefreshToken : plainRefreshToken);
   const result = await autocannon({ url: targets.urls[target], connections: CONNECTIONS, amount, requests: [request] });
   const count = await targets.stop();
+  if (!Number.isFinite(count)) throw new Error(`valgrind printed no instruction count for ${NAMES[target]}`);
   const ok = result.statusCodeStats?.['200']?.count ?? 0;
   if (ok !== amount) throw new Error(`${NAMES[target]} answered ${ok} of ${amount} ${route} requests with 200`);
   return count;
