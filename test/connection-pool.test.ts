@@ -1,0 +1,81 @@
+// The one connection pool to Spotify: bounded, reused, never holding a process open, and which failures prove a
+// request never left.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { MAX_CONNECTIONS, neverSent } from '../src/spotify.js';
+import { closeServer, listen, startHarness } from './helpers/harness.js';
+
+it('opens at most MAX_CONNECTIONS connections to Spotify; the calls beyond wait their turn', async () => {
+  const h = await startHarness({ timeoutMs: 10_000 });
+  try {
+    // Every call is held long enough that the first MAX_CONNECTIONS are all in flight when the rest arrive.
+    h.spotify.fail({ type: 'latency', ms: 400 }, { times: Infinity });
+    const extra = 20;
+    const tokens = await Promise.all(Array.from({ length: MAX_CONNECTIONS + extra }, () => h.sealedRefreshToken()));
+    const answers = await Promise.all(
+      tokens.map(({ sealed }) => h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed })),
+    );
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 200));
+    expect(h.spotify.connections.opened).toBeLessThanOrEqual(MAX_CONNECTIONS);
+  } finally {
+    await h.close();
+  }
+}, 30_000);
+
+it('never keeps a process alive: one swap, the server closed, and the process exits by itself', async () => {
+  // A stand-in for Spotify that asks its clients to keep idle connections for a minute: a pool holding the process
+  // open for its idle connections would keep it running for that minute.
+  const spotify = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ access_token: 'a', token_type: 'Bearer', scope: '', expires_in: 3600, refresh_token: 'r' }),
+    );
+  });
+  spotify.keepAliveTimeout = 60_000;
+  const { url, server } = await listen(spotify);
+  try {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('fixtures/one-swap.mjs', import.meta.url))], {
+      env: { PATH: process.env.PATH ?? '', ACCOUNTS_URL: url },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+    clearTimeout(kill);
+    expect({ code, signal, stdout }).toEqual({ code: 0, signal: null, stdout: 'answered 200\n' });
+  } finally {
+    await closeServer(server);
+  }
+}, 30_000);
+
+describe('which failures prove the request never left (a swap may then be retried)', () => {
+  const failure = (code: string) => Object.assign(new Error('failed'), { code });
+
+  it.each([
+    ['ECONNREFUSED', 'nothing listens at the address'],
+    ['ENOTFOUND', 'the host name does not resolve'],
+    ['EAI_AGAIN', 'the name lookup failed for now'],
+    ['UND_ERR_CONNECT_TIMEOUT', 'the TCP or TLS handshake did not finish in time'],
+  ])('%s: %s', (code) => {
+    expect(neverSent(failure(code))).toBe(true);
+  });
+
+  it.each([
+    ['ECONNRESET', 'Spotify reset the connection, perhaps after reading the request'],
+    ['EPIPE', 'the connection broke while the request was being written'],
+    ['UND_ERR_SOCKET', 'the other side closed, perhaps after reading the request'],
+    ['UND_ERR_ABORTED', 'the call was abandoned by this server'],
+    ['HPE_INVALID_CONSTANT', 'an answer came that is not HTTP'],
+    ['UND_ERR_RES_EXCEEDED_MAX_SIZE', 'an answer came, too large'],
+  ])('not %s: %s', (code) => {
+    expect(neverSent(failure(code))).toBe(false);
+  });
+
+  it('not an error without a code', () => {
+    expect(neverSent(new Error('failed'))).toBe(false);
+    expect(neverSent(undefined)).toBe(false);
+  });
+});
