@@ -1,11 +1,20 @@
-// npm run bench: the same workload through (a) a bare proxy, (b) an Express + got proxy and (c) tokenSwap(), side by
-// side in rotating rounds, against a TLS mock Spotify answering at once and in 100 ms; then the heap after 100,000
-// refreshes. Prints medians, per-round ratios and the targets of docs/PERFORMANCE.md; exits 1 if a target is missed.
+// npm run bench: the same workload through every target of bench/targets.mjs, side by side in rotating rounds, against
+// a TLS mock Spotify answering at once and in 100 ms; then the heap after 100,000 refreshes. Prints medians, per-round
+// ratios and the targets of docs/PERFORMANCE.md; exits 1 if a target is missed.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { aesGcmCipher } from '../dist/index.js';
 import { createMockSpotify } from '../dist/testing/index.js';
-import { SECRET, mb, refreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
+import {
+  SECRET,
+  TARGETS,
+  mb,
+  refreshRequest,
+  round,
+  selfSignedCertificate,
+  startTargets,
+  swapRequest,
+} from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -16,22 +25,27 @@ const POINTS = [
   { name: 'Spotify answers at once (CPU-bound)', connections: 32, latencyMs: 0 },
   { name: 'Spotify answers in 100 ms', connections: 100, latencyMs: 100 },
 ];
-const NAMES = { a: '(a) bare node:http proxy', b: '(b) Express 5 + got proxy', c: '(c) tokenSwap() + aesGcmCipher' };
+const NAMES = Object.keys(TARGETS);
 
 const certificate = selfSignedCertificate();
 const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert } });
 const targets = await startTargets(spotify, certificate.certPath);
 if (PIN) {
-  execFileSync('taskset', ['--pid', '--cpu-list', '0', String(process.pid)]);
-  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', '1', String(targets.pid)]);
+  try {
+    execFileSync('taskset', ['--pid', '--cpu-list', '0', String(process.pid)]);
+    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', '1', String(targets.pid)]);
+  } catch {
+    console.error('BENCH_PIN=1 needs taskset (Debian: util-linux) and two cores.');
+    process.exit(1);
+  }
 }
 const plainRefreshToken = spotify.issueRefreshToken();
 const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
 
-/** One request shape per route; (c) is sent the sealed refresh token, the proxies the plain one. */
+/** One request shape per route; the package's targets are sent the sealed refresh token, the others the plain one. */
 function requestFor(target, route) {
   if (route === 'swap') return swapRequest(spotify);
-  return refreshRequest(target === 'c' ? sealedRefreshToken : plainRefreshToken);
+  return refreshRequest(target === 'c' || target === 'server' ? sealedRefreshToken : plainRefreshToken);
 }
 
 async function load(target, route, connections, options) {
@@ -71,12 +85,13 @@ for (const point of POINTS) {
   console.log('| route | target | req/s | p50 ms | p99 ms | server CPU µs per request | errors |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const route of ['swap', 'refresh']) {
-    const runs = { a: [], b: [], c: [] };
+    const runs = Object.fromEntries(NAMES.map((target) => [target, []]));
     let handshakes = 0;
-    for (const target of ['a', 'b', 'c']) await load(target, route, point.connections, { duration: 1 });
+    for (const target of NAMES) await load(target, route, point.connections, { duration: 1 });
     for (let r = 0; r < ROUNDS; r++) {
       // Rotate the order so no target always runs on a machine warmed (or tired) by the same neighbour.
-      for (const target of ['a', 'b', 'c'].slice(r % 3).concat(['a', 'b', 'c'].slice(0, r % 3))) {
+      const shift = r % NAMES.length;
+      for (const target of NAMES.slice(shift).concat(NAMES.slice(0, shift))) {
         const before = spotify.connections.tlsHandshakes;
         runs[target].push(await load(target, route, point.connections, { duration: SECONDS }));
         if (target === 'c') handshakes += spotify.connections.tlsHandshakes - before;
@@ -95,48 +110,49 @@ for (const point of POINTS) {
         },
       ]),
     );
-    for (const target of ['a', 'b', 'c']) {
+    for (const target of NAMES) {
       const s = summary[target];
       console.log(
-        `| ${route} | ${NAMES[target]} | ${round(s.rps)} | ${s.p50} | ${s.p99} | ${round(s.cpu)} | ${s.errors} |`,
+        `| ${route} | ${TARGETS[target]} | ${round(s.rps)} | ${s.p50} | ${s.p99} | ${round(s.cpu)} | ${s.errors} |`,
       );
     }
-    // Ratios per round, then their median: the three runs of a round are seconds apart, so a machine that speeds up
-    // or slows down between rounds (it does, by more than 5%) cancels out.
-    const perRound = (x, y) => median(runs[x].map((run, r) => run.rps / runs[y][r].rps));
+    // Ratios per round, then their median: the runs of a round are seconds apart, so a machine that speeds up or
+    // slows down between rounds (it does, by more than 5%) cancels out.
+    const perRound = (x, y, of = (run) => run.rps) => median(runs[x].map((run, r) => of(run) / of(runs[y][r])));
     const ca = perRound('c', 'a');
     const cb = perRound('c', 'b');
-    // CPU per request of the server process, (b) over (c): what the package costs, whatever limits throughput.
-    const cpuBC = median(runs.b.map((run, r) => run.cpuPerRequest / runs.c[r].cpuPerRequest));
+    const serverSample = perRound('server', 'sample');
+    // CPU per request of the server process, (c) over (b): what the package costs, whatever limits throughput.
+    const cpuCB = perRound('c', 'b', (run) => run.cpuPerRequest);
     const perThousand = (handshakes / summary.c.total) * 1000;
     // What one thread can serve at that CPU cost, beside what the point offers: below it, the server is the limit.
-    const ceilings = ['a', 'b', 'c'].map((target) => round(1e6 / summary[target].cpu)).join(' / ');
+    const ceilings = NAMES.map((target) => `${target} ${round(1e6 / summary[target].cpu)}`).join(' / ');
     const offered = point.latencyMs === 0 ? 'unbounded' : round((point.connections * 1000) / point.latencyMs);
-    console.log(`| ${route} | one-core ceiling req/s (a) / (b) / (c) | ${ceilings} | offered: ${offered} |||`);
+    console.log(`| ${route} | one-core ceiling req/s: ${ceilings} | offered: ${offered} |||||`);
     console.log(
-      `| ${route} | median ratio per round | (c)/(a) ${round(ca, 3)} | (c)/(b) ${round(cb, 3)} | p99 (c)/(b) ${round(summary.c.p99 / summary.b.p99, 2)} | CPU per request (b)/(c) ${round(cpuBC, 3)} | TLS handshakes per 1,000 (c) requests: ${round(perThousand, 2)} |`,
+      `| ${route} | median ratio per round | (c)/(a) ${round(ca, 3)} | (c)/(b) ${round(cb, 3)} | (server)/(sample) ${round(serverSample, 3)} | CPU per request (c)/(b) ${round(cpuCB, 3)} | TLS handshakes per 1,000 (c) requests: ${round(perThousand, 2)} |`,
     );
     const label = `${route}, ${point.latencyMs === 0 ? 'CPU-bound' : '100 ms'}`;
     if (point.latencyMs === 0) {
-      check(`${label}: (c)/(b) ≥ 0.95`, cb >= 0.95, round(cb, 3));
-      check(`${label}: server CPU per request, (b)/(c) ≥ 0.95`, cpuBC >= 0.95, round(cpuBC, 3));
-    } else check(`${label}: (c)/(a) ≥ 0.95`, ca >= 0.95, round(ca, 3));
+      check(`${label}: (c)/(b) ≥ 0.90`, cb >= 0.9, round(cb, 3));
+      check(`${label}: (server)/(sample) ≥ 1`, serverSample >= 1, round(serverSample, 3));
+    } else {
+      check(`${label}: (c)/(a) ≥ 0.95`, ca >= 0.95, round(ca, 3));
+      check(
+        `${label}: p99 of (c) ≤ 1.5 × p99 of (a)`,
+        summary.c.p99 <= summary.a.p99 * 1.5,
+        `${summary.c.p99} vs ${summary.a.p99} ms`,
+      );
+    }
     check(
-      `${label}: p99 of (c) within 10% of (b)`,
-      summary.c.p99 <= summary.b.p99 * 1.1,
-      `${summary.c.p99} vs ${summary.b.p99} ms`,
-    );
-    check(
-      `${label}: handshakes per 1,000 ≤ ${point.connections}`,
-      perThousand <= point.connections,
+      `${label}: handshakes per 1,000 below ${point.connections}`,
+      perThousand < point.connections,
       round(perThousand, 2),
     );
     check(
       `${label}: no errors`,
       Object.values(summary).every((s) => s.errors === 0),
-      Object.values(summary)
-        .map((s) => s.errors)
-        .join('/'),
+      NAMES.map((target) => summary[target].errors).join('/'),
     );
   }
 }

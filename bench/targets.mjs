@@ -1,15 +1,21 @@
-// The three servers the benchmark compares, in one process: (a) a bare node:http keep-alive proxy, (b) the same proxy
-// as an Express 5 router with one got client, (c) tokenSwap() with aesGcmCipher in Express 5.
+// The servers the benchmark compares, in one process: (a) a bare node:http keep-alive proxy; (b) the same proxy as an
+// Express 5 router with one undici Pool, the floor of this stack; (got) that router with got instead, the client this
+// package used to have; (sample) the Express 4 + raw https sample server people copy; (c) tokenSwap() with
+// aesGcmCipher in Express 5; (server) the standalone server, with pino at info and its rate limit on.
 import http from 'node:http';
 import https from 'node:https';
 import express from 'express';
+import express4 from 'express4';
 import got from 'got';
+import { Pool } from 'undici';
 import { aesGcmCipher, tokenSwap } from '../dist/index.js';
+import { startServer } from '../dist/server/index.js';
 import { REDIRECT_URI, SECRET } from './lib.mjs';
 
 const { ACCOUNTS_URL, CLIENT_ID, CLIENT_SECRET, TARGETS, TIMEOUT_MS } = process.env;
 const tokenUrl = `${ACCOUNTS_URL}/api/token`;
 const authorization = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
 const agentOptions = { keepAlive: true, scheduling: 'lifo', timeout: 5_000 };
 
 /** What each proxy sends Spotify for a client's form: the same grant tokenSwap() sends, without any of its checks. */
@@ -31,11 +37,7 @@ function bareProxy() {
       const upstream = request(tokenUrl, {
         method: 'POST',
         agent,
-        headers: {
-          authorization,
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': Buffer.byteLength(body),
-        },
+        headers: { authorization, 'content-type': FORM, 'content-length': Buffer.byteLength(body) },
       });
       upstream.on('response', (answer) => {
         res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' });
@@ -47,24 +49,68 @@ function bareProxy() {
   });
 }
 
-function expressProxy() {
+/** An Express 5 router that parses the form and hands Spotify's answer back as it came: `post(form)` does the call. */
+function expressProxy(post) {
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false }));
+  router.post(['/swap', '/refresh'], async (req, res) => {
+    try {
+      const { status, body } = await post(grant(req.path, req.body ?? {}));
+      res.status(status).type('application/json').send(body);
+    } catch {
+      res.status(502).end();
+    }
+  });
+  return http.createServer(express().use(router));
+}
+
+function undiciProxy() {
+  const { origin, pathname } = new URL(tokenUrl);
+  const pool = new Pool(origin, { connections: 128 });
+  return expressProxy(async (form) => {
+    const answer = await pool.request({
+      path: pathname,
+      method: 'POST',
+      headers: { authorization, 'content-type': FORM },
+      body: new URLSearchParams(form).toString(),
+    });
+    return { status: answer.statusCode, body: await answer.body.text() };
+  });
+}
+
+function gotProxy() {
   const client = got.extend({
     agent: { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) },
     headers: { authorization },
     retry: { limit: 0 },
     throwHttpErrors: false,
   });
-  const router = express.Router();
-  router.use(express.urlencoded({ extended: false }));
-  router.post(['/swap', '/refresh'], async (req, res) => {
-    try {
-      const answer = await client.post(tokenUrl, { form: grant(req.path, req.body ?? {}) });
-      res.status(answer.statusCode).type('application/json').send(answer.body);
-    } catch {
-      res.status(502).end();
-    }
+  return expressProxy(async (form) => {
+    const answer = await client.post(tokenUrl, { form });
+    return { status: answer.statusCode, body: answer.body };
   });
-  return http.createServer(express().use(router));
+}
+
+/** The sample server as people write it: Express 4, its urlencoded parser, https.request on Node's global agent. */
+function sampleServer() {
+  const app = express4();
+  app.use(express4.urlencoded({ extended: true }));
+  app.post(['/swap', '/refresh'], (req, res) => {
+    const body = new URLSearchParams(grant(req.path, req.body)).toString();
+    const upstream = https.request(
+      tokenUrl,
+      { method: 'POST', headers: { Authorization: authorization, 'Content-Type': FORM } },
+      (answer) => {
+        let text = '';
+        answer.setEncoding('utf8');
+        answer.on('data', (chunk) => (text += chunk));
+        answer.on('end', () => res.status(answer.statusCode).set('Content-Type', 'application/json').send(text));
+      },
+    );
+    upstream.on('error', () => res.status(502).json({ error: 'bad_gateway' }));
+    upstream.end(body);
+  });
+  return http.createServer(app);
 }
 
 function tokenSwapApp() {
@@ -79,11 +125,32 @@ function tokenSwapApp() {
   return http.createServer(express().use(router));
 }
 
-const makers = { a: bareProxy, b: expressProxy, c: tokenSwapApp };
+/** The bin's own start-up, in this process: pino at info (this process's stdout is discarded), a limit never reached. */
+async function standaloneServer() {
+  const server = await startServer({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SPOTIFY_CLIENT_ID: CLIENT_ID,
+    SPOTIFY_CLIENT_SECRET: CLIENT_SECRET,
+    SPOTIFY_REDIRECT_URI: REDIRECT_URI,
+    SPOTIFY_ACCOUNTS_URL: ACCOUNTS_URL,
+    SPOTIFY_TIMEOUT_MS: TIMEOUT_MS,
+    TOKEN_ENCRYPTION_SECRETS: SECRET,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'info',
+  });
+  return Number(new URL(server.url).port);
+}
+
+const makers = { a: bareProxy, b: undiciProxy, got: gotProxy, sample: sampleServer, c: tokenSwapApp };
 const ports = {};
 const counts = { connections: 0, requests: 0, answered: 0, closed: 0 };
 const open = new Set();
 for (const name of TARGETS.split(',')) {
+  if (name === 'server') {
+    ports.server = await standaloneServer();
+    continue;
+  }
   const server = makers[name]();
   server.keepAliveTimeout = 60_000;
   server.on('connection', () => (counts.connections += 1));

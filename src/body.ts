@@ -1,43 +1,49 @@
-// Reading a request body (form or JSON, 16 kB at most) into fields, and reading string fields out of it.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import bodyParser from 'body-parser';
+// Reading a request body (form or JSON, UTF-8, 16 kB at most) into fields, and reading string fields out of it.
+import type { IncomingMessage } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import { OAuthError, invalidRequest, serverError } from './errors.js';
-import type { Middleware } from './hooks.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
 /** A request as Express, Connect or node:http hands it over; a host app's body parser may have set `body`. */
 export type BodyRequest = IncomingMessage & { body?: unknown };
 
-const BODY_LIMIT = '16kb';
+/** A token request is well under 1 kB; this leaves room for any client's extra fields. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
-// Made once: the type check is ours (below), so the parsers accept whatever they are handed. No client
-// compresses a token request, so compressed bodies are refused rather than inflated. A Map, not an object
-// literal: the key comes from a header, and `Content-Type: __proto__` must find nothing.
-const parsers = new Map<string, Middleware>([
-  [JSON_TYPE, bodyParser.json({ limit: BODY_LIMIT, strict: true, inflate: false, type: () => true })],
-  [
-    FORM_TYPE,
-    bodyParser.urlencoded({
-      limit: BODY_LIMIT,
-      extended: false,
-      parameterLimit: 100,
-      inflate: false,
-      type: () => true,
-    }),
-  ],
-]);
+/**
+ * Answered before the body is read when its declared length is over the limit, and as soon as it passes the limit
+ * otherwise. The connection is closed with the answer, so nothing more of the body is read.
+ */
+export const payloadTooLarge = () =>
+  new OAuthError(413, 'payload_too_large', `The request body is limited to ${BODY_LIMIT_BYTES / 1024} kB`, {
+    Connection: 'close',
+  });
 
-function mediaType(req: IncomingMessage): string {
+const unsupportedMediaType = () =>
+  new OAuthError(415, 'unsupported_media_type', `Send the body as ${FORM_TYPE} or ${JSON_TYPE}`);
+const unsupportedEncoding = () => new OAuthError(415, 'unsupported_media_type', 'Send the body uncompressed, in UTF-8');
+
+/** The media type, lower case, and whether its charset (if any) is UTF-8. */
+function contentType(req: IncomingMessage): { type: string; utf8: boolean } {
   const header = req.headers['content-type'];
-  return header === undefined ? '' : (header.split(';', 1)[0] ?? '').trim().toLowerCase();
+  if (header === undefined) return { type: '', utf8: true };
+  const [type = '', ...parameters] = header.split(';');
+  const charset = parameters
+    .map((parameter) => parameter.trim().toLowerCase())
+    .find((parameter) => parameter.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/^"(.*)"$/, '$1');
+  return { type: type.trim().toLowerCase(), utf8: charset === undefined || charset === 'utf-8' || charset === 'utf8' };
 }
 
-function hasBody(req: IncomingMessage): boolean {
+/** The declared length, -1 for a chunked body, 0 for none. */
+function declaredLength(req: IncomingMessage): number {
+  if (req.headers['transfer-encoding'] !== undefined) return -1;
   const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length.trim() !== '0');
+  return length === undefined ? 0 : Number(length);
 }
 
 /** The same test body-parser makes: the stream was read to its end, so a host's parser got there first. */
@@ -45,29 +51,23 @@ function alreadyRead(req: IncomingMessage): boolean {
   return req.readableEnded || (req.complete && !req.readable);
 }
 
-const unsupportedMediaType = () =>
-  new OAuthError(415, 'unsupported_media_type', `Send the body as ${FORM_TYPE} or ${JSON_TYPE}`);
-
-/** body-parser's error types, as the documented errors. */
-function fromParserError(error: unknown): OAuthError {
-  const type = (error as { type?: unknown } | null)?.type;
-  switch (type) {
-    case 'entity.too.large':
-    case 'parameters.too.many':
-      return new OAuthError(413, 'payload_too_large', `The request body is limited to ${BODY_LIMIT}`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new OAuthError(415, 'unsupported_media_type', 'Send the body uncompressed, in UTF-8');
-    case 'stream.not.readable':
-      return serverError('The request body was consumed before the token router could read it');
-    default:
-      return invalidRequest('The request body could not be parsed');
-  }
-}
-
-function runParser(parser: Middleware, req: BodyRequest, res: ServerResponse): Promise<unknown> {
+/** The whole body as UTF-8, refused the moment it passes the limit. */
+function readText(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
-    parser(req, res, (error?: unknown) => (error === undefined ? resolve(req.body) : reject(fromParserError(error))));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (settle: () => void) => {
+      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onAbort);
+      settle();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT_BYTES) finish(() => reject(payloadTooLarge()));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(() => resolve(Buffer.concat(chunks, size).toString('utf8')));
+    const onAbort = () => finish(() => reject(invalidRequest('The request body ended before it was complete')));
+    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onAbort);
   });
 }
 
@@ -75,20 +75,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
+function parse(type: string, text: string): unknown {
+  if (text === '') return {};
+  // A field given twice becomes an array, which no field of ours accepts: see optionalString.
+  if (type === FORM_TYPE) return parseQuery(text, '&', '=', { maxKeys: 0 });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw invalidRequest('The request body is not valid JSON');
+  }
+}
+
 /**
  * The request's fields. Form and JSON bodies are read here unless the host app's parser already read them;
  * a request with no body has no fields; anything else is a 415, 413 or 400.
  */
-export async function readFields(req: BodyRequest, res: ServerResponse): Promise<Fields> {
-  const type = mediaType(req);
-  const parser = parsers.get(type);
+export async function readFields(req: BodyRequest): Promise<Fields> {
+  const { type, utf8 } = contentType(req);
+  const known = type === FORM_TYPE || type === JSON_TYPE;
   let body: unknown;
   if (alreadyRead(req)) {
-    if (parser === undefined && type !== '') throw unsupportedMediaType();
+    if (!known && type !== '') throw unsupportedMediaType();
     body = req.body ?? {};
-  } else if (parser !== undefined) {
-    body = (await runParser(parser, req, res)) ?? {};
-  } else if (type === '' && !hasBody(req)) {
+  } else if (known) {
+    const encoding = req.headers['content-encoding'];
+    if (!utf8 || (encoding !== undefined && encoding.toLowerCase() !== 'identity')) throw unsupportedEncoding();
+    if (declaredLength(req) > BODY_LIMIT_BYTES) throw payloadTooLarge();
+    if (req.readableDidRead) throw serverError('The request body was consumed before the token router could read it');
+    body = parse(type, await readText(req));
+  } else if (type === '' && declaredLength(req) === 0) {
     body = {};
   } else {
     throw unsupportedMediaType();
@@ -97,7 +112,7 @@ export async function readFields(req: BodyRequest, res: ServerResponse): Promise
   return body;
 }
 
-/** A string field; a missing, null or empty one is `undefined` (CONTRACT.md §3 rule 1). */
+/** A string field; a missing, null or empty one is `undefined` (an empty field is a missing one, for every client). */
 export function optionalString(fields: Fields, name: string): string | undefined {
   const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
   if (value === undefined || value === null || value === '') return undefined;

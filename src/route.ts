@@ -1,5 +1,4 @@
 // What a route is: its path, methods and handler, and the reply a handler gives (JSON, or a redirect).
-import type { ServerResponse } from 'node:http';
 import { readFields, type BodyRequest, type Fields } from './body.js';
 import type { TokenSwapRoute } from './logging.js';
 import type { UpstreamTrace } from './spotify.js';
@@ -12,7 +11,7 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   event: TokenSwapRoute;
-  handle(req: BodyRequest, res: ServerResponse, trace: UpstreamTrace): Promise<Reply>;
+  handle(req: BodyRequest, trace: UpstreamTrace): Promise<Reply>;
 }
 
 /** A POST route whose handler reads the body's fields and answers 200 with JSON. */
@@ -25,6 +24,6 @@ export function postRoute(
     method: 'POST',
     path,
     event,
-    handle: async (req, res, trace) => ({ status: 200, body: await handler(await readFields(req, res), trace) }),
+    handle: async (req, trace) => ({ status: 200, body: await handler(await readFields(req), trace) }),
   };
 }

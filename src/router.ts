@@ -51,7 +51,7 @@ async function serve(
     } else if (route === undefined) {
       throw methodNotAllowed(routes.map((candidate) => candidate.method));
     } else {
-      sendReply(res, await route.handle(req, res, trace));
+      sendReply(res, await route.handle(req, trace));
     }
   } catch (thrown) {
     const oauthError = toOAuthError(thrown);

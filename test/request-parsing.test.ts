@@ -1,4 +1,6 @@
 // What the router accepts as a request: content types, size, methods, and bodies a host app already parsed.
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import express from 'express';
 import { startHarness, type Harness } from './helpers/harness.js';
 
@@ -46,6 +48,15 @@ describe('request bodies and methods', () => {
     expect(res.body).toEqual({ error: 'payload_too_large', error_description: expect.any(String) });
   });
 
+  it('answers 415 to a charset other than UTF-8', async () => {
+    const res = await h.http
+      .post('/spotify/swap')
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=iso-8859-1')
+      .send('code=abc');
+    expect(res.status).toBe(415);
+    expect(res.body.error).toBe('unsupported_media_type');
+  });
+
   it('accepts a body just under the limit', async () => {
     const res = await h.http
       .post('/spotify/swap')
@@ -88,6 +99,52 @@ describe('request bodies and methods', () => {
       expect(res.headers.allow).toBe('POST');
       expect(res.body).toEqual({ error: 'method_not_allowed', error_description: expect.any(String) });
     }
+  });
+
+  /** Sends raw bytes and collects what comes back until the server closes the connection. */
+  async function raw(head: string, body = ''): Promise<string> {
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.write(head + body);
+    // Nothing more is sent: the answer must come without the rest of the body, and the server must hang up.
+    await once(socket, 'close');
+    return answer;
+  }
+
+  it('answers 413 at once to a declared length over the limit, reading none of it, and closes', async () => {
+    const answer = await raw(
+      'POST /spotify/swap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        'Content-Length: 20000\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(answer).toContain('"error":"payload_too_large"');
+  });
+
+  it('answers 413 to a chunked body as soon as it passes the limit, and closes', async () => {
+    const chunk = 'a'.repeat(17 * 1024);
+    const answer = await raw(
+      'POST /spotify/swap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n',
+      `${chunk.length.toString(16)}\r\ncode=${chunk}\r\n`,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+  });
+
+  it('keeps serving after a client that leaves halfway through its body', async () => {
+    const { port } = new URL(h.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'POST /spotify/swap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+        'Content-Length: 100\r\n\r\ncode=abc',
+    );
+    socket.destroy();
+    expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
   });
 
   it('leaves other paths to the host app', async () => {

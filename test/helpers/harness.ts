@@ -55,6 +55,8 @@ export interface Harness {
   cipher: RefreshTokenCipher;
   /** supertest bound to the app's loopback URL; the router is mounted at /spotify. */
   http: ReturnType<typeof request>;
+  /** The app's loopback URL, for raw sockets. */
+  url: string;
   options: TokenSwapOptions;
   /** A code bound to the configured redirect URI (or the one given), remembered as a secret. */
   code(options?: Partial<Parameters<MockSpotify['issueCode']>[0]>): string;
@@ -93,6 +95,7 @@ export async function startHarness(overrides: Overrides = {}): Promise<Harness> 
     spotify,
     cipher,
     http: request(url),
+    url,
     options,
     code: (codeOptions = {}) => {
       const code = spotify.issueCode({ redirectUri: REDIRECT_URI, ...codeOptions });
