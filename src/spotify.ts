@@ -1,5 +1,6 @@
 // The one client to Spotify's token endpoint, on an undici Pool: the calls, the deadline, the retry policy, and how
 // Spotify's answers map to ours.
+import { stringify } from 'node:querystring';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { DEFAULT_RETRY_AFTER_SECONDS, OAuthError, badGateway, retryAfterSeconds, tooManyRequests } from './errors.js';
@@ -204,7 +205,7 @@ export function createSpotifyClient(options: SpotifyClientOptions): SpotifyClien
 
   async function call(form: Record<string, string>, trace: UpstreamTrace, sent: readonly string[]): Promise<TokenSet> {
     const grant = form.grant_type as GrantType;
-    const body = new URLSearchParams(form).toString();
+    const body = stringify(form);
     const deadline = performance.now() + timeoutMs;
     // One signal over every attempt, the pool's queue and the waits between them.
     const controller = new AbortController();
