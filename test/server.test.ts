@@ -184,6 +184,8 @@ describe('rate limiting', () => {
     for (let i = 0; i < 3; i++) statuses.push((await post(`${bin.url}/swap`, {})).status);
     expect(statuses).toEqual([400, 400, 429]);
     const limited = await post(`${bin.url}/swap`, {});
+    expect(limited.headers.get('ratelimit')).toMatch(/^limit=2, remaining=0, reset=\d+$/);
+    expect(limited.headers.get('ratelimit-policy')).toBe('2;w=60');
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await limited.json()).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
     expect((await fetch(`${bin.url}/healthz`)).status).toBe(200);

@@ -141,8 +141,10 @@ export async function createRateLimiter(
   const middleware = rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: true,
+    // RateLimit and RateLimit-Policy (draft 7): what a client needs to pace itself. Draft 8 adds a hash of the
+    // client's key to every answer, and the legacy X-RateLimit-* headers repeat the same numbers.
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
     passOnStoreError: true,
     ...(shared === undefined ? {} : { store: shared.store }),
   });
