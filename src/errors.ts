@@ -65,9 +65,13 @@ export function toOAuthError(error: unknown): OAuthError {
   return error instanceof OAuthError ? error : serverError();
 }
 
+/** The longest wait a client is ever told: a day. A Retry-After beyond it (Spotify's or a hook's) is cut to it. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
 /**
- * A Retry-After header (delta-seconds or an HTTP-date) as whole seconds, or undefined when it is absent or
- * unreadable. Clients such as SpotifyAPI-NET 7 throw on anything but an integer, so fractions round up.
+ * A Retry-After header (delta-seconds or an HTTP-date) as whole seconds from 0 to MAX_RETRY_AFTER_SECONDS, or
+ * undefined when it is absent or unreadable. Clients such as SpotifyAPI-NET 7 throw on anything but an integer, so
+ * fractions round up.
  */
 export function retryAfterSeconds(
   header: string | string[] | number | undefined,
@@ -76,10 +80,16 @@ export function retryAfterSeconds(
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value === '') return undefined;
   const text = String(value).trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text));
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
+  let seconds: number;
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    seconds = Math.ceil(Number(text));
+  } else {
+    const date = Date.parse(text);
+    if (Number.isNaN(date)) return undefined;
+    seconds = Math.ceil((date - now) / 1000);
+  }
+  // A 400-digit header reads as Infinity: it is still "a long time", and goes out as the bound.
+  return Math.min(Math.max(0, seconds), MAX_RETRY_AFTER_SECONDS);
 }
 
 /** The code answered for an error status written by someone else (a hook): the nearest of our own. */

@@ -106,26 +106,57 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Spotify's access tokens last an hour; a lifetime past a week, negative or unreadable is not one of its answers. */
+export const MAX_EXPIRES_IN_SECONDS = 604_800;
+
+/** `expires_in` as whole seconds: a JSON number or a decimal string ("3600", "3600.0"), within the bound. */
+function readExpiresIn(value: unknown): number | undefined {
+  const seconds =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,9}(\.\d{1,9})?$/.test(value)
+        ? Number(value)
+        : NaN;
+  return seconds >= 0 && seconds <= MAX_EXPIRES_IN_SECONDS ? Math.floor(seconds) : undefined;
+}
+
 function readTokenSet(body: unknown): TokenSet | undefined {
   if (!isRecord(body)) return undefined;
   const { access_token, token_type, scope, expires_in, refresh_token } = body;
   if (typeof access_token !== 'string' || access_token === '') return undefined;
-  const expiresIn =
-    typeof expires_in === 'number' ? expires_in : typeof expires_in === 'string' ? Number(expires_in) : Number.NaN;
-  if (!Number.isFinite(expiresIn) || expiresIn < 0) return undefined;
+  const expiresIn = readExpiresIn(expires_in);
+  if (expiresIn === undefined) return undefined;
   if (refresh_token !== undefined && refresh_token !== null && typeof refresh_token !== 'string') return undefined;
   return {
     access_token,
     token_type: typeof token_type === 'string' && token_type !== '' ? token_type : 'Bearer',
     scope: typeof scope === 'string' ? scope : '',
-    expires_in: Math.floor(expiresIn),
+    expires_in: expiresIn,
     ...(typeof refresh_token === 'string' && refresh_token !== '' ? { refresh_token } : {}),
   };
 }
 
+/** The statuses at which an OAuth client reads the error body (RFC 6749 §5.2); Spotify's other 4xx are a 502. */
+const PASSED_THROUGH = new Set([400, 401, 403]);
+/** A description longer than this is not one of Spotify's short sentences. */
+const MAX_DESCRIPTION_LENGTH = 256;
+/** A description holding this many characters in a row of anything sent to Spotify is replaced. */
+const QUOTE_LENGTH = 8;
+
+/** Whether `text` holds QUOTE_LENGTH characters in a row of any of the values. */
+function quotes(text: string, values: readonly string[]): boolean {
+  return values.some((value) => {
+    if (value.length < QUOTE_LENGTH) return text.includes(value);
+    for (let start = 0; start + QUOTE_LENGTH <= value.length; start++) {
+      if (text.includes(value.slice(start, start + QUOTE_LENGTH))) return true;
+    }
+    return false;
+  });
+}
+
 /**
- * Spotify's 4xx passes through with its status, `error` and `error_description`, nothing else. A description
- * that quotes anything the client sent is replaced, so no code or token can echo back through it.
+ * Spotify's 400, 401 and 403 pass through with its status, `error` and `error_description`, nothing else. A
+ * description that quotes any part of what was sent is replaced, so no code, token or secret can echo back through it.
  */
 function passThrough(status: number, body: unknown, sent: readonly string[]): OAuthError {
   // RFC 6749 error codes are words joined by underscores. Anything else is not one, and must not reach a log line.
@@ -134,7 +165,10 @@ function passThrough(status: number, body: unknown, sent: readonly string[]): OA
   }
   const description = body.error_description;
   const safe =
-    typeof description === 'string' && description !== '' && !sent.some((value) => description.includes(value))
+    typeof description === 'string' &&
+    description !== '' &&
+    description.length <= MAX_DESCRIPTION_LENGTH &&
+    !quotes(description, sent)
       ? description
       : 'Spotify refused the request';
   return new OAuthError(status, body.error, safe);
@@ -161,7 +195,7 @@ function interpret(outcome: Outcome, timeoutMs: number, sent: readonly string[])
     const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
     throw tooManyRequests(seconds, 'Spotify is rate limiting token requests');
   }
-  if (status >= 400 && status < 500) throw passThrough(status, parseJson(body), sent);
+  if (PASSED_THROUGH.has(status)) throw passThrough(status, parseJson(body), sent);
   throw badGateway(`Spotify answered ${status}`);
 }
 
@@ -177,8 +211,9 @@ export function createSpotifyClient(options: SpotifyClientOptions): SpotifyClien
     headersTimeout: 0,
     bodyTimeout: 0,
   });
+  const credentials = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
   const headers = {
-    authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+    authorization: `Basic ${credentials}`,
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
     'user-agent': 'spotify-token-swap',
@@ -230,10 +265,16 @@ export function createSpotifyClient(options: SpotifyClientOptions): SpotifyClien
     exchangeCode({ code, redirectUri, codeVerifier }, trace) {
       const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
       if (codeVerifier !== undefined) form.code_verifier = codeVerifier;
-      return call(form, trace, [code, clientSecret, ...(codeVerifier === undefined ? [] : [codeVerifier])]);
+      return call(form, trace, [
+        code,
+        clientSecret,
+        credentials,
+        ...(codeVerifier === undefined ? [] : [codeVerifier]),
+      ]);
     },
     refresh(refreshToken, trace) {
-      return call({ grant_type: 'refresh_token', refresh_token: refreshToken }, trace, [refreshToken, clientSecret]);
+      const sent = [refreshToken, clientSecret, credentials];
+      return call({ grant_type: 'refresh_token', refresh_token: refreshToken }, trace, sent);
     },
   };
 }

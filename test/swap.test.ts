@@ -198,6 +198,59 @@ describe('POST /swap', () => {
       expect(res.body.error).toBe('invalid_grant');
       expect(JSON.stringify(res.body)).not.toContain(code);
     });
+
+    it.each([
+      ['8 characters of the code', (code: string) => `code …${code.slice(20, 28)}… is bad`],
+      ['the client secret', () => `secret mock-client-secret is wrong`],
+      [
+        'part of the Authorization value',
+        () => `bad ${Buffer.from('mock-client-id:mock-client-secret').toString('base64').slice(4, 16)}`,
+      ],
+    ])('a description quoting %s is replaced', async (_name, describe) => {
+      const code = h.code();
+      const description = describe(code);
+      h.spotify.fail({
+        type: 'status',
+        status: 400,
+        body: JSON.stringify({ error: 'invalid_grant', error_description: description }),
+      });
+      const res = await h.http.post('/spotify/swap').type('form').send({ code });
+      expect(res.body).toEqual({ error: 'invalid_grant', error_description: 'Spotify refused the request' });
+    });
+
+    it('a description that quotes 7 characters of the code passes', async () => {
+      const code = h.code();
+      const description = `about ${code.slice(0, 7)}`;
+      h.spotify.fail({
+        type: 'status',
+        status: 400,
+        body: JSON.stringify({ error: 'invalid_grant', error_description: description }),
+      });
+      const res = await h.http.post('/spotify/swap').type('form').send({ code });
+      expect(res.body).toEqual({ error: 'invalid_grant', error_description: description });
+    });
+
+    it.each([401, 403])('a %i passes through too', async (status) => {
+      h.spotify.fail({
+        type: 'status',
+        status,
+        body: JSON.stringify({ error: 'invalid_client', error_description: 'Invalid client' }),
+      });
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: 'invalid_client', error_description: 'Invalid client' });
+    });
+
+    it.each([404, 405, 407, 409, 422])('any other 4xx (%i) is a 502, even with an OAuth body', async (status) => {
+      h.spotify.fail({
+        type: 'status',
+        status,
+        body: JSON.stringify({ error: 'invalid_request', error_description: 'Not here' }),
+      });
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(502);
+      expect(res.body.error).toBe('bad_gateway');
+    });
   });
 
   it('answers invalid_client with the status Spotify used when the client secret is wrong', async () => {

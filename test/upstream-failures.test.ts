@@ -63,6 +63,23 @@ describe('mapping of what Spotify answers', () => {
     expect(res.headers['retry-after']).toMatch(expected);
   });
 
+  it.each([
+    ['400 digits', '9'.repeat(400)],
+    ['a date a year away', new Date(Date.now() + 365 * 86_400_000).toUTCString()],
+  ])('429 with a Retry-After of %s is cut to a day', async (_name, given) => {
+    h.spotify.fail({ type: 'rateLimit', retryAfter: given });
+    const res = await swap();
+    expect(res.headers['retry-after']).toBe('86400');
+  });
+
+  it.each([
+    ['a date in the past', new Date(Date.now() - 60_000).toUTCString(), '0'],
+    ['garbage', 'soon', '5'],
+  ])('429 with a Retry-After of %s → %s', async (_name, given, expected) => {
+    h.spotify.fail({ type: 'rateLimit', retryAfter: given });
+    expect((await swap()).headers['retry-after']).toBe(expected);
+  });
+
   it('429 without Retry-After still tells the client how long to wait', async () => {
     h.spotify.fail({ type: 'rateLimit' });
     const res = await swap();
@@ -99,6 +116,38 @@ describe('mapping of what Spotify answers', () => {
   ])('a 200 with %s → 502', async (_name, body) => {
     h.spotify.fail({ type: 'status', status: 200, body: JSON.stringify(body) });
     expectError(await swap(), 502, 'bad_gateway');
+  });
+
+  it.each([
+    ['a hexadecimal string', '0x10'],
+    ['an empty string', ''],
+    ['an exponent', 1e308],
+    ['an exponent in a string', '1e3'],
+    ['a negative number', -1],
+    ['more than a week', 604_801],
+    ['null', null],
+  ])('a 200 with expires_in as %s → 502', async (_name, expiresIn) => {
+    h.spotify.fail({
+      type: 'status',
+      status: 200,
+      body: JSON.stringify({ access_token: 'abc', expires_in: expiresIn, refresh_token: 'rt' }),
+    });
+    expectError(await swap(), 502, 'bad_gateway');
+  });
+
+  it.each([
+    [0, 0],
+    ['3600', 3600],
+    [604_800, 604_800],
+  ])('a 200 with expires_in %p → %p', async (given, expected) => {
+    h.spotify.fail({
+      type: 'status',
+      status: 200,
+      body: JSON.stringify({ access_token: 'abc', expires_in: given, refresh_token: 'rt' }),
+    });
+    const res = await swap();
+    expect(res.status).toBe(200);
+    expect(res.body.expires_in).toBe(expected);
   });
 
   it('a 200 with a numeric-string or fractional expires_in becomes an integer, and token_type is filled in', async () => {
