@@ -8,6 +8,12 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync, timingSafeE
 export interface RefreshTokenCipher {
   encrypt(refreshToken: string): string | Promise<string>;
   decrypt(sealed: string): string | Promise<string>;
+  /**
+   * Optional: whether a token `decrypt` just opened is sealed the way `encrypt` seals now. When it answers false,
+   * a refresh that Spotify did not rotate hands the token back sealed afresh, so that an old key can be retired
+   * without logging anyone out. Without it, the token goes back exactly as the client sent it.
+   */
+  isCurrent?(sealed: string): boolean | Promise<boolean>;
 }
 
 /** The loud opt-out: refresh tokens leave the server as Spotify issued them. */
@@ -17,6 +23,7 @@ export const plaintextRefreshTokens: RefreshTokenCipher = Object.freeze({
 });
 
 export const MIN_SECRET_LENGTH = 32;
+const MIN_DISTINCT_CHARACTERS = 8;
 
 // Layout of a sealed token before base64url: version | key id | IV | ciphertext | GCM tag.
 // The version and key id are authenticated as associated data, so neither can be swapped.
@@ -74,17 +81,27 @@ export function aesGcmCipher(secrets: string | readonly string[]): RefreshTokenC
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError('aesGcmCipher(secrets) needs a secret or a non-empty array of secrets, the sealing one first');
   }
+  const generate = `(generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))")`;
   list.forEach((secret: unknown, index) => {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
       throw new TypeError(
-        `aesGcmCipher: secret #${index + 1} must be a string of at least ${MIN_SECRET_LENGTH} characters ` +
-          `(generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))")`,
+        `aesGcmCipher: secret #${index + 1} must be a string of at least ${MIN_SECRET_LENGTH} characters ${generate}`,
+      );
+    }
+    // A placeholder such as 32 x's or "abababab…" is long enough but no secret.
+    if (new Set(secret).size < MIN_DISTINCT_CHARACTERS) {
+      throw new TypeError(
+        `aesGcmCipher: secret #${index + 1} has fewer than ${MIN_DISTINCT_CHARACTERS} different characters: ` +
+          `use a random one ${generate}`,
       );
     }
   });
   const keys = list.map(deriveKey);
   const sealing = keys[0]!;
   const header = Buffer.from([VERSION, ...sealing.id]);
+  // Key ids are 4 bytes: should an older secret's id equal the sealing one's, a token's id cannot tell them apart,
+  // and every token is sealed afresh rather than one sealed with the older secret being kept.
+  const sealingIdIsUnique = keys.slice(1).every(({ id }) => !id.equals(sealing.id));
 
   return Object.freeze({
     encrypt(refreshToken: string): string {
@@ -118,6 +135,12 @@ export function aesGcmCipher(secrets: string | readonly string[]): RefreshTokenC
         }
       }
       throw new UnsealError();
+    },
+
+    isCurrent(sealed: string): boolean {
+      // The first 8 characters of base64url hold the first 6 bytes: version, key id, and one byte of IV.
+      const start = Buffer.from(sealed.slice(0, 8), 'base64url');
+      return sealingIdIsUnique && start.length > HEADER_BYTES && start.subarray(0, HEADER_BYTES).equals(header);
     },
   });
 }

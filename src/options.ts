@@ -168,6 +168,9 @@ function resolveCipher(value: unknown): RefreshTokenCipher {
   if (!isObject(value) || typeof value.encrypt !== 'function' || typeof value.decrypt !== 'function') {
     fail('hooks.refreshTokenCipher', `must have encrypt and decrypt methods: ${choices}`);
   }
+  if (value.isCurrent !== undefined && typeof value.isCurrent !== 'function') {
+    fail('hooks.refreshTokenCipher', 'isCurrent must be a method (sealed) => boolean, or left out');
+  }
   return value as unknown as RefreshTokenCipher;
 }
 

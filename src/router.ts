@@ -38,7 +38,9 @@ async function serve(
 ): Promise<void> {
   const started = performance.now();
   const trace: UpstreamTrace = { attempts: 0 };
-  const route = routes.find((candidate) => candidate.method === req.method);
+  // HEAD is GET without the body; Node leaves the body out by itself.
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  const route = routes.find((candidate) => candidate.method === method);
   let error: string | undefined;
   try {
     let passed = true;
@@ -49,7 +51,9 @@ async function serve(
     if (!passed) {
       if (res.statusCode >= 400) error = codeForStatus(res.statusCode);
     } else if (route === undefined) {
-      throw methodNotAllowed(routes.map((candidate) => candidate.method));
+      throw methodNotAllowed(
+        routes.flatMap((candidate) => (candidate.method === 'GET' ? ['GET', 'HEAD'] : [candidate.method])),
+      );
     } else {
       sendReply(res, await route.handle(req, trace));
     }

@@ -3,7 +3,11 @@ import { aesGcmCipher as asyncTyped, plaintextRefreshTokens } from '../src/index
 
 /** The built-in cipher is synchronous, though typed as any cipher may be. */
 const aesGcmCipher = (secrets: string | string[]) =>
-  asyncTyped(secrets) as { encrypt(token: string): string; decrypt(sealed: string): string };
+  asyncTyped(secrets) as {
+    encrypt(token: string): string;
+    decrypt(sealed: string): string;
+    isCurrent(sealed: string): boolean;
+  };
 
 const A = 'first-secret-that-is-32-chars-ok!';
 const B = 'second-secret-that-is-32-chars-ok';
@@ -35,6 +39,12 @@ describe('aesGcmCipher', () => {
 
   it('writes URL-safe base64 only: nothing a query string or form body would mangle', () => {
     for (let i = 0; i < 50; i++) expect(cipher.encrypt(TOKEN + i)).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('says a token is current only when the sealing secret sealed it', () => {
+    expect(cipher.isCurrent(cipher.encrypt(TOKEN))).toBe(true);
+    expect(cipher.isCurrent(aesGcmCipher(B).encrypt(TOKEN))).toBe(false);
+    expect(aesGcmCipher([B, A]).isCurrent(cipher.encrypt(TOKEN))).toBe(false);
   });
 
   it('seals with the first secret and opens with any: rotation keeps users logged in', () => {
@@ -81,6 +91,19 @@ describe('aesGcmCipher', () => {
   ])('refuses %s at construction, naming the rule', (_name, secrets) => {
     expect(() => aesGcmCipher(secrets as string[])).toThrow(TypeError);
     expect(() => aesGcmCipher(secrets as string[])).toThrow(/32 characters|non-empty array/);
+  });
+
+  it.each([
+    ['one character repeated', 'x'.repeat(40)],
+    ['two characters alternating', 'ab'.repeat(20)],
+    ['seven different characters', 'abcdefg'.repeat(6)],
+  ])('refuses a placeholder: %s', (_name, secret) => {
+    expect(() => aesGcmCipher(secret)).toThrow(/different characters/);
+    expect(() => aesGcmCipher([A, secret])).toThrow(/secret #2/);
+  });
+
+  it('takes a secret of eight different characters', () => {
+    expect(() => aesGcmCipher('abcdefgh'.repeat(4))).not.toThrow();
   });
 
   it('does not echo a refused secret', () => {

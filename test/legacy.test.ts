@@ -176,10 +176,22 @@ describe('methods and logging', () => {
   it('answers other methods with 405 and the Allow of the path', async () => {
     const root = await h.http.put('/spotify/');
     expect(root.status).toBe(405);
-    expect(root.headers.allow).toBe('GET, POST');
+    expect(root.headers.allow).toBe('GET, HEAD, POST');
     const callback = await h.http.post('/spotify/callback');
     expect(callback.status).toBe(405);
-    expect(callback.headers.allow).toBe('GET');
+    expect(callback.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('answers HEAD as GET, without a body', async () => {
+    const get = await h.http.get('/spotify/?state=s1');
+    const head = await h.http.head('/spotify/?state=s1');
+    expect(head.status).toBe(303);
+    expect(new URL(head.headers.location!).searchParams.get('state')).toBe('s1');
+    expect(new URL(get.headers.location!).pathname).toBe(new URL(head.headers.location!).pathname);
+    expect(head.text ?? '').toBe('');
+    const refused = await h.http.head('/spotify/');
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
   it('logs each leg under its own name', async () => {

@@ -89,6 +89,12 @@ describe('tokenSwap() options', () => {
       /refreshTokenCipher must have encrypt and decrypt/,
     ],
     [
+      'cipher isCurrent',
+      (o: Record<string, unknown>) =>
+        (hooks(o).refreshTokenCipher = { encrypt: () => '', decrypt: () => '', isCurrent: true }),
+      /refreshTokenCipher isCurrent must be a method/,
+    ],
+    [
       'logger shape',
       (o: Record<string, unknown>) => (hooks(o).logger = { info() {} }),
       /hooks.logger.*missing warn, error/,
@@ -127,7 +133,7 @@ describe('tokenSwap() options', () => {
       tokenSwap({
         ...valid(),
         accountsUrl: 'http://127.0.0.1:9999',
-        hooks: { refreshTokenCipher: aesGcmCipher('s'.repeat(32)), logger: console },
+        hooks: { refreshTokenCipher: aesGcmCipher('options-test-secret-of-32-characters'), logger: console },
       }),
     ).not.toThrow();
   });

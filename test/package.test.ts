@@ -68,7 +68,7 @@ if (tokenSwap !== named || typeof plaintextRefreshTokens.encrypt !== 'function')
 const spotify = await createMockSpotify();
 const router = tokenSwap({
   clientId: spotify.clientId, clientSecret: spotify.clientSecret, redirectUri: 'app://cb', accountsUrl: spotify.url,
-  hooks: { refreshTokenCipher: aesGcmCipher('s'.repeat(32)) },
+  hooks: { refreshTokenCipher: aesGcmCipher('package-test-secret-of-32-characters') },
 });
 const server = createServer((req, res) => router(req, res, () => res.writeHead(404).end())).listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
@@ -126,7 +126,7 @@ it('type-checks a TypeScript consumer against the published declarations', () =>
 import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
 import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';
 
-const cipher: RefreshTokenCipher = aesGcmCipher(['s'.repeat(32)]);
+const cipher: RefreshTokenCipher = aesGcmCipher(['package-test-secret-of-32-characters']);
 const log = (event: TokenSwapEvent): void => void event.status;
 const options: TokenSwapOptions = { clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: { refreshTokenCipher: cipher, logger: { info: log, warn: log, error: log } } };
 express().use('/spotify', tokenSwap(options));

@@ -42,7 +42,7 @@ describe('POST /refresh', () => {
       tampered,
       sealed.slice(0, -4),
       'not-a-sealed-token',
-      aesGcmCipher('x'.repeat(40)).encrypt('t'),
+      aesGcmCipher('a-foreign-secret-nobody-configured-here').encrypt('t'),
     ]) {
       const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: token });
       expect(res.status).toBe(400);
@@ -50,6 +50,16 @@ describe('POST /refresh', () => {
     }
     expect(h.spotify.requests).toHaveLength(0);
   });
+
+  it.each(['null', '(null)', 'nil', 'undefined'])(
+    'answers a refresh_token of %s (an app that lost its token) with invalid_grant, without calling Spotify',
+    async (token) => {
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: token });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_grant', error_description: expect.stringContaining('log in again') });
+      expect(h.spotify.requests).toHaveLength(0);
+    },
+  );
 
   it("passes through Spotify's invalid_grant for a revoked token", async () => {
     const { plain, sealed } = await h.sealedRefreshToken();
@@ -90,6 +100,57 @@ describe('POST /refresh with a rotating Spotify', () => {
     expect(again.status).toBe(200);
     const old = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
     expect(old.body.error).toBe('invalid_grant');
+  });
+});
+
+describe('POST /refresh across a key rotation', () => {
+  const [A, B] = ['rotation-test-secret-new-of-32-chars', 'rotation-test-secret-old-of-32-chars'];
+
+  async function refreshThrough(secrets: string[], spotify: Harness['spotify'] | undefined, token: string) {
+    const h = await startHarness({
+      hooks: { refreshTokenCipher: trackingCipher(aesGcmCipher(secrets)) },
+      ...(spotify === undefined ? {} : { accountsUrl: spotify.url }),
+    });
+    try {
+      return await h.http.post('/spotify/refresh').type('form').send({ refresh_token: token });
+    } finally {
+      await h.close();
+    }
+  }
+
+  it('hands back a token sealed with a retiring secret sealed with the new one, so dropping the old logs no one out', async () => {
+    const h = await startHarness();
+    try {
+      const plain = h.spotify.issueRefreshToken();
+      const sealedWithOld = await trackingCipher(aesGcmCipher(B)).encrypt(plain);
+      const during = await refreshThrough([A, B], h.spotify, sealedWithOld);
+      expect(during.status).toBe(200);
+      expect(during.body.refresh_token).not.toBe(sealedWithOld);
+      expect(await aesGcmCipher(A).decrypt(during.body.refresh_token)).toBe(plain);
+      const after = await refreshThrough([A], h.spotify, during.body.refresh_token);
+      expect(after.status).toBe(200);
+      expect(after.body.refresh_token).toBe(during.body.refresh_token);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('keeps the token as sent when the cipher cannot say whether it is current', async () => {
+    const inner = aesGcmCipher(SECRETS);
+    const unsure: RefreshTokenCipher = {
+      encrypt: (token) => inner.encrypt(token),
+      decrypt: (sealed) => inner.decrypt(sealed),
+      isCurrent: () => Promise.reject(new Error('KMS unavailable')),
+    };
+    const h = await startHarness({ hooks: { refreshTokenCipher: trackingCipher(unsure) } });
+    try {
+      const { sealed } = await h.sealedRefreshToken();
+      const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+      expect(res.status).toBe(200);
+      expect(res.body.refresh_token).toBe(sealed);
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -1,18 +1,27 @@
 // POST /refresh: a sealed refresh token opened, refreshed with Spotify, and the rotated one (if any) sealed.
 import { requiredString, type Fields } from '../body.js';
+import { invalidGrant } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';
-import { openRefreshToken, sealRefreshToken } from './seal.js';
+import { isCurrent, openRefreshToken, sealRefreshToken } from './seal.js';
+
+const LOST = new Set(['null', '(null)', 'undefined', 'nil']);
 
 export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
   return async function refresh(fields: Fields, trace: UpstreamTrace): Promise<TokenAnswer> {
     const sealed = requiredString(fields, 'refresh_token');
+    // What some iOS SDK versions send once they have lost the token: no server could refresh it.
+    if (LOST.has(sealed)) {
+      throw invalidGrant('The app lost its refresh token (it sent null): the user must log in again');
+    }
     const refreshToken = await openRefreshToken(config.cipher, sealed);
     const tokens = await spotify.refresh(refreshToken, trace);
-    // Spotify may rotate the token; when it does not, the one sent stays valid and goes back as it came,
-    // so that no client ever stores null (CONTRACT.md §3 rule 4).
-    const next =
-      tokens.refresh_token === undefined ? sealed : await sealRefreshToken(config.cipher, tokens.refresh_token);
+    // Spotify may rotate the token; when it does not, the one sent stays valid and goes back as it came, so that
+    // no client ever stores null, unless it was sealed with a key that is being retired: then it is sealed afresh.
+    let next: string;
+    if (tokens.refresh_token !== undefined) next = await sealRefreshToken(config.cipher, tokens.refresh_token);
+    else if (await isCurrent(config.cipher, sealed)) next = sealed;
+    else next = await sealRefreshToken(config.cipher, refreshToken);
     return { ...tokens, refresh_token: next };
   };
 }

@@ -25,3 +25,16 @@ export async function openRefreshToken(cipher: RefreshTokenCipher, sealed: strin
     throw serverError('The refresh token cipher returned no token');
   return refreshToken;
 }
+
+/**
+ * Whether a token the cipher opened can go back to the client as it came. A cipher without `isCurrent` always says
+ * yes; one whose `isCurrent` fails also keeps it, since the token Spotify kept valid is still good where it is.
+ */
+export async function isCurrent(cipher: RefreshTokenCipher, sealed: string): Promise<boolean> {
+  if (cipher.isCurrent === undefined) return true;
+  try {
+    return (await cipher.isCurrent(sealed)) !== false;
+  } catch {
+    return true;
+  }
+}

@@ -25,6 +25,7 @@ export function trackingCipher(inner: RefreshTokenCipher = aesGcmCipher(SECRETS)
       remember(refreshToken);
       return refreshToken;
     },
+    ...(inner.isCurrent === undefined ? {} : { isCurrent: inner.isCurrent.bind(inner) }),
   };
 }
 
