@@ -119,6 +119,20 @@ describe('refusing to start', () => {
     ['a bad LOG_LEVEL', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     ['a bad RATE_LIMIT_PER_MINUTE', { RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
     ['a bad REDIS_URL', { REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\//],
+    ['a REDIS_URL with a bad port', { REDIS_URL: 'redis://127.0.0.1:notaport' }, /REDIS_URL must be a redis:\/\//],
+    ['TRUST_PROXY=true', { TRUST_PROXY: 'true' }, /TRUST_PROXY=true .* turns the rate limit off.*TRUST_PROXY=1/],
+    ['a bad TRUST_PROXY', { TRUST_PROXY: 'garbage' }, /TRUST_PROXY must be a number of proxies/],
+    [
+      'a CORS origin without a scheme',
+      { CORS_ORIGINS: 'example.com' },
+      /CORS_ORIGINS: "example.com" .* https:\/\/example.com /,
+    ],
+    [
+      'a CORS origin with a trailing slash',
+      { CORS_ORIGINS: 'https://app.example/' },
+      /CORS_ORIGINS: "https:\/\/app.example\/" .* https:\/\/app.example /,
+    ],
+    ['a HOST that is not this machine', { HOST: '192.0.2.1' }, /HOST: 192.0.2.1 is not an address of this machine/],
     [
       'a remote legacy callback',
       { LEGACY_EXCHANGE: '1', LEGACY_CLIENT_CALLBACK_URL: 'http://evil.example/auth' },
@@ -132,6 +146,7 @@ describe('refusing to start', () => {
     expect(stdout + stderr).not.toContain(spotify.clientSecret);
     expect(stdout + stderr).not.toContain(SECRET);
     expect(stderr).not.toContain('short-secret');
+    expect(stderr).not.toMatch(/TypeError|Error:|\n\s+at /);
   });
 
   it('with a client secret but no client id', async () => {
@@ -145,7 +160,7 @@ describe('refusing to start', () => {
     const bin = await start({});
     const { code: exitCode, stderr } = await runBin({ PORT: new URL(bin.url).port });
     expect(exitCode).toBe(1);
-    expect(stderr).toMatch(/cannot listen: EADDRINUSE/);
+    expect(stderr).toMatch(new RegExp(`PORT: ${new URL(bin.url).port} is already in use on 127.0.0.1`));
   });
 });
 

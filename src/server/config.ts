@@ -1,4 +1,5 @@
 // The standalone server's configuration: environment variables read, checked and turned into options, or refused.
+import express from 'express';
 import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../index.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -24,7 +25,8 @@ export interface ServerConfig {
   redisUrl: string | undefined;
   /** `true` for any origin (`*`), a list of origins, or undefined for no CORS at all. */
   corsOrigins: true | string[] | undefined;
-  trustProxy: boolean | number | string | undefined;
+  /** A hop count or Express's list of trusted proxies; never `true`, which would let clients choose their address. */
+  trustProxy: number | string | undefined;
   logLevel: LogLevel;
 }
 
@@ -77,10 +79,64 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 function trustProxy(env: Env): ServerConfig['trustProxy'] {
   const value = text(env, 'TRUST_PROXY');
+  if (value === undefined || value === 'false') return undefined;
+  if (value === 'true') {
+    // Express would then take the client's own X-Forwarded-For as its address: anyone could pick a fresh one for
+    // every request, and the rate limit would count nobody.
+    throw new ConfigError(
+      'TRUST_PROXY=true would believe any client that claims an address, which turns the rate limit off: set the ' +
+        'number of proxies in front of this server (TRUST_PROXY=1) or their addresses (TRUST_PROXY=loopback,10.0.0.0/8)',
+    );
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  // Express's list of addresses, subnets and names (loopback, linklocal, uniquelocal), checked as Express will.
+  try {
+    express().set('trust proxy', value);
+  } catch {
+    throw new ConfigError(
+      'TRUST_PROXY must be a number of proxies, or a comma-separated list of their addresses, subnets ' +
+        '(10.0.0.0/8) or the names loopback, linklocal and uniquelocal',
+    );
+  }
+  return value;
+}
+
+/** Each origin as a browser sends it: scheme, host and port, with no path or trailing slash. */
+function corsOrigins(env: Env): ServerConfig['corsOrigins'] {
+  const origins = list(env, 'CORS_ORIGINS');
+  if (origins === undefined) return undefined;
+  if (origins.includes('*')) return true;
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
+      const hint = url === undefined ? `https://${origin.replace(/\/+$/, '')}` : url.origin;
+      throw new ConfigError(
+        `CORS_ORIGINS: "${origin}" is not an origin as browsers send it: write ${hint} (scheme, host and port, no path or trailing slash)`,
+      );
+    }
+  }
+  return origins;
+}
+
+/** A redis:// or rediss:// URL that parses; the message never quotes it, since it may hold a password. */
+function redisUrl(env: Env): string | undefined {
+  const value = text(env, 'REDIS_URL');
   if (value === undefined) return undefined;
-  if (value === 'true' || value === 'false') return value === 'true';
-  // A hop count, or Express's list of addresses, subnets and names (loopback, uniquelocal...).
-  return /^\d+$/.test(value) ? Number(value) : value;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db]');
+  }
+  return value;
 }
 
 function cipher(env: Env, mode: ServerConfig['mode']): RefreshTokenCipher | undefined {
@@ -130,11 +186,6 @@ export function readConfig(env: Env): ServerConfig {
   if (callbackUrl !== undefined && !legacy) {
     throw new ConfigError('LEGACY_CLIENT_CALLBACK_URL needs LEGACY_EXCHANGE=1');
   }
-  const origins = list(env, 'CORS_ORIGINS');
-  const redisUrl = text(env, 'REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
-    throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
-  }
   return {
     mode,
     port: integer(env, 'PORT', 3000, 0, 65_535),
@@ -149,8 +200,8 @@ export function readConfig(env: Env): ServerConfig {
     cipher: cipher(env, mode),
     legacyExchange: callbackUrl === undefined ? legacy : { clientCallbackUrl: callbackUrl },
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
-    redisUrl,
-    corsOrigins: origins === undefined ? undefined : origins.includes('*') ? true : origins,
+    redisUrl: redisUrl(env),
+    corsOrigins: corsOrigins(env),
     trustProxy: trustProxy(env),
     logLevel: logLevel as LogLevel,
   };

@@ -4,7 +4,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type AppState } from './app.js';
-import { readConfig, type ServerConfig } from './config.js';
+import { ConfigError, readConfig, type ServerConfig } from './config.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
@@ -17,6 +17,27 @@ export interface RunningServer {
 /** How long in-flight requests get to finish: the Spotify deadline they are bounded by, and a little more. */
 function drainMs(config: ServerConfig): number {
   return (config.timeoutMs ?? 10_000) + 2_000;
+}
+
+/** Why the server could not listen, in terms of the variable to change; anything unforeseen is passed on. */
+function listenError(error: unknown, port: number, host: string | undefined): unknown {
+  const where = host === undefined ? 'on every interface' : `on ${host}`;
+  switch ((error as { code?: unknown }).code) {
+    case 'EADDRINUSE':
+      return new ConfigError(
+        `PORT: ${port} is already in use ${where}: stop what holds it, or set PORT to a free port`,
+      );
+    case 'EACCES':
+      return new ConfigError(`PORT: ${port} needs privileges this process does not have: use a port above 1023`);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError(`HOST: ${host} is not an address of this machine`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new ConfigError(`HOST: ${host} does not resolve to an address`);
+    default:
+      return error;
+  }
 }
 
 function urlOf(address: AddressInfo): string {
@@ -78,8 +99,13 @@ export async function startServer(
       res.once('finish', onFinish);
     });
     // A demo holds a throwaway mock Spotify: keep it on this machine unless HOST says otherwise.
-    server.listen(config.port, config.host ?? (demo === undefined ? undefined : '127.0.0.1'));
-    await once(server, 'listening');
+    const host = config.host ?? (demo === undefined ? undefined : '127.0.0.1');
+    server.listen(config.port, host);
+    try {
+      await once(server, 'listening');
+    } catch (error) {
+      throw listenError(error, config.port, host);
+    }
     const url = urlOf(server.address() as AddressInfo);
     log.info(
       {
