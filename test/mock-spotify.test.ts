@@ -191,6 +191,27 @@ describe('createMockSpotify', () => {
     ]);
   });
 
+  it('keeps only the latest keepRequests requests, and none with 0', async () => {
+    const few = await createMockSpotify({ keepRequests: 2 });
+    const none = await createMockSpotify({ keepRequests: 0 });
+    try {
+      for (const mock of [few, none]) {
+        for (const refreshToken of ['one', 'two', 'three']) {
+          await fetch(mock.tokenUrl, { method: 'POST', body: new URLSearchParams({ refresh_token: refreshToken }) });
+        }
+      }
+      expect(few.requests.map((request) => request.form.refresh_token)).toEqual(['two', 'three']);
+      expect(none.requests).toEqual([]);
+    } finally {
+      await few.close();
+      await none.close();
+    }
+  });
+
+  it.each([-1, 1.5, Number.NaN])('refuses keepRequests: %p', async (keepRequests) => {
+    await expect(createMockSpotify({ keepRequests })).rejects.toThrow(/keepRequests must be a whole number/);
+  });
+
   describe('faults', () => {
     const refresh = () => token({ grant_type: 'refresh_token', refresh_token: spotify.issueRefreshToken() });
 

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { runBin, startBin, type BinProcess } from './helpers/processes.js';
 import { remember, rememberForm } from './helpers/secrets.js';
+import { startDemo } from '../src/server/demo.js';
 
 const SECRET = 'server-test-secret-of-at-least-32-characters';
 const REDIRECT = 'myapp://callback';
@@ -165,6 +166,19 @@ describe('refusing to start', () => {
 });
 
 describe('demo mode', () => {
+  it("keeps none of the requests its mock Spotify sees, so a long-running demo's memory stays flat", async () => {
+    const demo = await startDemo(undefined);
+    try {
+      await fetch(demo.spotify.tokenUrl, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'refresh_token' }),
+      });
+      expect(demo.spotify.requests).toEqual([]);
+    } finally {
+      await demo.spotify.close();
+    }
+  });
+
   it('prints a curl walk-through whose commands work as printed', async () => {
     const bin = await start({});
     const commands = bin

@@ -13,7 +13,8 @@ export interface Demo {
 }
 
 export async function startDemo(cipher: RefreshTokenCipher | undefined): Promise<Demo> {
-  const spotify = await createMockSpotify();
+  // A demo may run for weeks: the mock keeps none of the requests (and Authorization headers) it sees.
+  const spotify = await createMockSpotify({ keepRequests: 0 });
   // No secret was configured: a throwaway one, so tokens sealed in this run open only in this run.
   const demoCipher = cipher ?? aesGcmCipher(randomBytes(32).toString('base64url'));
   return {

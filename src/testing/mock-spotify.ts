@@ -20,6 +20,8 @@ export interface MockSpotifyOptions {
   port?: number;
   /** Serve HTTPS with this key and certificate (PEM), so TLS and its connection reuse are part of a test. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** How many of the latest requests `requests` keeps; `0` keeps none. Default `1000`. */
+  keepRequests?: number;
 }
 
 export interface IssueCodeOptions {
@@ -89,7 +91,7 @@ export interface MockSpotify {
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** Every request received, oldest first. */
+  /** The latest requests received (at most `keepRequests`), oldest first. */
   readonly requests: readonly MockRequest[];
   /** Connection counts, to check that a client reuses connections and leaks none. */
   readonly connections: Readonly<MockConnections>;
@@ -178,6 +180,10 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
   const codeTtlMs = options.codeTtlMs ?? 600_000;
   const expiresIn = options.expiresIn ?? 3600;
   const rotate = options.rotateRefreshTokens ?? false;
+  const keepRequests = options.keepRequests ?? 1000;
+  if (!Number.isInteger(keepRequests) || keepRequests < 0) {
+    throw new TypeError('createMockSpotify: keepRequests must be a whole number, 0 or more (default 1000)');
+  }
 
   const codes = new Map<string, CodeRecord>();
   const refreshTokens = new Map<string, TokenRecord>();
@@ -398,7 +404,10 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
       form,
       answer: 0,
     };
-    requests.push(request);
+    if (keepRequests > 0) {
+      if (requests.length >= keepRequests) requests.splice(0, requests.length - keepRequests + 1);
+      requests.push(request);
+    }
     if (path === '/authorize' && req.method === 'GET') {
       request.answer = authorize(searchParams, res);
       return;
