@@ -3,8 +3,12 @@
 /** Which route answered. The legacy ones exist only with `legacyExchange`. */
 export type TokenSwapRoute = 'swap' | 'refresh' | 'legacy_authorize' | 'legacy_callback' | 'legacy_exchange';
 
-/** `success` for 2xx and 3xx, `rejected` for 4xx (logged at warn), `failed` for 5xx (logged at error). */
-export type TokenSwapOutcome = 'success' | 'rejected' | 'failed';
+/**
+ * What the client got: `success` for 2xx and 3xx (logged at info), `rejected` for 4xx (warn), `failed` for 5xx
+ * (error), and `abandoned` (warn) when its connection closed before any answer was sent: it left, or the server cut
+ * it off (a request timeout answers 408 itself). A swap abandoned after Spotify answered 200 has used up its code.
+ */
+export type TokenSwapOutcome = 'success' | 'rejected' | 'failed' | 'abandoned';
 
 /**
  * The one event logged per request. Every field is a fixed word or a number: no secret, code or token
@@ -14,11 +18,11 @@ export interface TokenSwapEvent {
   msg: string;
   event: TokenSwapRoute;
   outcome: TokenSwapOutcome;
-  /** The status this server answered. */
-  status: number;
+  /** The status this server answered; absent when the request was abandoned before an answer was sent. */
+  status?: number;
   /** The error code answered, when the answer was an error. */
   error?: string;
-  /** Spotify's status on the last call, when Spotify answered at all. */
+  /** Spotify's status on the last call, when Spotify answered at all (an abandoned request's too). */
   upstreamStatus?: number;
   /** Calls made to Spotify for this request (retries included). */
   upstreamAttempts?: number;
@@ -46,7 +50,7 @@ export function outcomeOf(status: number): TokenSwapOutcome {
   return status >= 500 ? 'failed' : status >= 400 ? 'rejected' : 'success';
 }
 
-const levels = { success: 'info', rejected: 'warn', failed: 'error' } as const;
+const levels = { success: 'info', rejected: 'warn', failed: 'error', abandoned: 'warn' } as const;
 
 /** Writes the event at the level its outcome calls for. A throwing logger must not break an answer. */
 export function logEvent(logger: Logger, event: TokenSwapEvent): void {

@@ -65,14 +65,23 @@ async function serve(
   // The default logger is silent: build nothing for it.
   if (config.logger === silentLogger) return;
   const name = (route ?? routes[0]!).event;
-  const event: TokenSwapEvent = {
-    msg: `spotify-token-swap ${name} answered ${res.statusCode}`,
-    event: name,
-    outcome: outcomeOf(res.statusCode),
-    status: res.statusCode,
-    durationMs: Math.round(performance.now() - started),
-  };
-  if (error !== undefined) event.error = error;
+  const durationMs = Math.round(performance.now() - started);
+  // Only what reached the client is reported as answered: a status nobody received is not logged as one.
+  const event: TokenSwapEvent = res.headersSent
+    ? {
+        msg: `spotify-token-swap ${name} answered ${res.statusCode}`,
+        event: name,
+        outcome: outcomeOf(res.statusCode),
+        status: res.statusCode,
+        durationMs,
+      }
+    : {
+        msg: `spotify-token-swap ${name} abandoned: the connection closed before the answer`,
+        event: name,
+        outcome: 'abandoned',
+        durationMs,
+      };
+  if (error !== undefined && res.headersSent) event.error = error;
   if (trace.status !== undefined) event.upstreamStatus = trace.status;
   if (trace.attempts > 0) event.upstreamAttempts = trace.attempts;
   logEvent(config.logger, event);

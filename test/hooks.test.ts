@@ -1,4 +1,6 @@
 // The rateLimit and logger hooks: order, rewritten error answers, failing hooks, and one event per request.
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { jest } from '@jest/globals';
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
@@ -125,6 +127,50 @@ describe('hooks.logger', () => {
         expect(event.msg).toMatch(/^spotify-token-swap [a-z_]+ answered \d{3}$/);
       }
     }));
+
+  describe('a client that leaves before the answer is logged as abandoned, with no status it never got', () => {
+    async function rawRequest(h: Harness, form: string, declared = form.length) {
+      const socket = connect(Number(new URL(h.url).port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /spotify/swap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+          `Content-Length: ${declared}\r\n\r\n${form}`,
+      );
+      return socket;
+    }
+    async function oneEvent(): Promise<TokenSwapEvent> {
+      for (let i = 0; i < 200 && events.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(events).toHaveLength(1);
+      return events[0]!.event;
+    }
+
+    it('halfway through its body', () =>
+      withHarness({ hooks: { logger } }, async (h) => {
+        const socket = await rawRequest(h, 'code=abc', 100);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        socket.destroy();
+        const event = await oneEvent();
+        expect(event).toEqual({
+          msg: expect.stringMatching(/^spotify-token-swap swap abandoned/),
+          event: 'swap',
+          outcome: 'abandoned',
+          durationMs: expect.any(Number),
+        });
+        expect(events[0]!.level).toBe('warn');
+      }));
+
+    it('while Spotify works: what Spotify answered meanwhile is reported', () =>
+      withHarness({ hooks: { logger } }, async (h) => {
+        h.spotify.fail({ type: 'latency', ms: 300 });
+        const socket = await rawRequest(h, `code=${h.code()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        socket.destroy();
+        const event = await oneEvent();
+        expect(event).toMatchObject({ event: 'swap', outcome: 'abandoned', upstreamStatus: 200, upstreamAttempts: 1 });
+        expect(event).not.toHaveProperty('status');
+        expect(event).not.toHaveProperty('error');
+      }));
+  });
 
   it('a logger that throws does not break the answer', () =>
     withHarness(
