@@ -1,5 +1,7 @@
 // The standalone server, driven as users run it: the built bin as a child process, configured by its environment.
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { runBin, startBin, type BinProcess } from './helpers/processes.js';
@@ -229,6 +231,137 @@ describe('rate limiting', () => {
     const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'loopback' }));
     const from = (ip: string) => post(`${bin.url}/swap`, {}, { 'x-forwarded-for': ip }).then((res) => res.status);
     expect([await from('203.0.113.1'), await from('203.0.113.2'), await from('203.0.113.1')]).toEqual([400, 400, 429]);
+  });
+});
+
+describe('slow and silent clients', () => {
+  const HEADERS_MS = 1_000;
+  const REQUEST_MS = 2_000;
+  const KEEP_ALIVE_MS = 1_000;
+  /** The server looks for overdue connections every half second; the rest is a loaded machine's scheduling. */
+  const SLACK_MS = 1_500;
+
+  /** Opens a connection, plays `client` on it, and resolves with how long it stayed open and what came back. */
+  async function hold(url: string, client: (socket: Socket) => void): Promise<{ ms: number; answer: string }> {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    const opened = Date.now();
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', () => {});
+    const drip = setInterval(() => socket.writable && client(socket), 200);
+    await once(socket, 'close');
+    clearInterval(drip);
+    return { ms: Date.now() - opened, answer };
+  }
+
+  it('closes each of 50 slow connections in its configured time, and serves others meanwhile', async () => {
+    const bin = await start(
+      spotifyEnv({
+        HEADERS_TIMEOUT_MS: String(HEADERS_MS),
+        REQUEST_TIMEOUT_MS: String(REQUEST_MS),
+        KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS),
+        RATE_LIMIT_PER_MINUTE: '0',
+      }),
+    );
+    const head = 'POST /swap HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n';
+    const shapes = {
+      // Connects and sends nothing.
+      silent: () => () => {},
+      // Sends its headers a byte at a time.
+      dribblingHeaders: () => {
+        let sent = 0;
+        return (socket: Socket) => socket.write(head[sent++ % head.length]!);
+      },
+      // Sends whole headers, then a body of 100 bytes a byte at a time.
+      dribblingBody: () => {
+        let started = false;
+        return (socket: Socket) =>
+          socket.write(started ? 'a' : ((started = true), `${head}Content-Length: 100\r\n\r\n`));
+      },
+      // A chunked body that never ends.
+      endlessChunks: () => {
+        let started = false;
+        return (socket: Socket) =>
+          socket.write(started ? '1\r\na\r\n' : ((started = true), `${head}Transfer-Encoding: chunked\r\n\r\n`));
+      },
+    };
+    const held = Object.entries(shapes).flatMap(([name, shape]) =>
+      Array.from({ length: 12 }, () => hold(bin.url, shape()).then((result) => ({ name, ...result }))),
+    );
+    // Declares more than the body limit and sends none of it: refused at once.
+    const oversized = Array.from({ length: 2 }, () =>
+      hold(bin.url, (socket) => socket.write(`${head}Content-Length: 20000\r\n\r\n`)).then((result) => ({
+        name: 'oversized',
+        ...result,
+      })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const health = await fetch(`${bin.url}/healthz`);
+    expect(health.status).toBe(200);
+
+    const results = await Promise.all([...held, ...oversized]);
+    expect(results).toHaveLength(50);
+    const limit = {
+      silent: HEADERS_MS,
+      dribblingHeaders: HEADERS_MS,
+      dribblingBody: REQUEST_MS,
+      endlessChunks: REQUEST_MS,
+    };
+    for (const { name, ms, answer } of results) {
+      if (name === 'oversized') {
+        expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+        expect(ms).toBeLessThan(SLACK_MS);
+      } else {
+        expect({ name, closedInTime: ms < limit[name as keyof typeof limit] + SLACK_MS }).toEqual({
+          name,
+          closedInTime: true,
+        });
+        expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      }
+    }
+  });
+
+  it('closes an idle keep-alive connection after KEEP_ALIVE_TIMEOUT_MS', async () => {
+    const bin = await start(spotifyEnv({ KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS) }));
+    let asked = false;
+    const { ms, answer } = await hold(bin.url, (socket) => {
+      if (!asked) socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      asked = true;
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(ms).toBeLessThan(KEEP_ALIVE_MS + SLACK_MS);
+  });
+
+  it('closes connections past MAX_CONNECTIONS at once', async () => {
+    const bin = await start(spotifyEnv({ MAX_CONNECTIONS: '3' }));
+    const idle = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const socket = connect(Number(new URL(bin.url).port), '127.0.0.1');
+        await once(socket, 'connect');
+        return socket;
+      }),
+    );
+    try {
+      const { ms, answer } = await hold(bin.url, () => {});
+      expect(answer).toBe('');
+      expect(ms).toBeLessThan(SLACK_MS);
+    } finally {
+      for (const socket of idle) socket.destroy();
+    }
+  });
+
+  it.each([
+    [
+      'HEADERS_TIMEOUT_MS above REQUEST_TIMEOUT_MS',
+      { HEADERS_TIMEOUT_MS: '5000', REQUEST_TIMEOUT_MS: '1000' },
+      /HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS/,
+    ],
+    ['a MAX_CONNECTIONS of 0', { MAX_CONNECTIONS: '0' }, /MAX_CONNECTIONS must be a whole number from 1/],
+  ])('refuses %s', async (_name, change, message) => {
+    const { code: exitCode, stderr } = await runBin(spotifyEnv(change));
+    expect(exitCode).toBe(1);
+    expect(stderr).toMatch(message);
   });
 });
 

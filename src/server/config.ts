@@ -28,6 +28,13 @@ export interface ServerConfig {
   /** A hop count or Express's list of trusted proxies; never `true`, which would let clients choose their address. */
   trustProxy: number | string | undefined;
   logLevel: LogLevel;
+  /** How long a client may take to send a request's headers, and the whole request, in ms. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Connections open at once; past it, a new one is closed at once. */
+  maxConnections: number;
 }
 
 /** A configuration the server refuses to start with; its message names the variable and never holds a secret. */
@@ -160,6 +167,26 @@ function cipher(env: Env, mode: ServerConfig['mode']): RefreshTokenCipher | unde
   );
 }
 
+/**
+ * A token request is well under 1 kB: a client that needs seconds to send one is not sending one. These bound how
+ * long a slow or silent client can hold a connection.
+ */
+function connectionLimits(env: Env) {
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 5_000, 100, 600_000);
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 10_000, 100, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      'HEADERS_TIMEOUT_MS must not be more than REQUEST_TIMEOUT_MS: the headers are part of the request',
+    );
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+    maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+  };
+}
+
 /** Reads the environment; throws ConfigError for anything missing, malformed or contradictory. */
 export function readConfig(env: Env): ServerConfig {
   const clientId = text(env, 'SPOTIFY_CLIENT_ID');
@@ -189,6 +216,7 @@ export function readConfig(env: Env): ServerConfig {
   return {
     mode,
     port: integer(env, 'PORT', 3000, 0, 65_535),
+    ...connectionLimits(env),
     host: text(env, 'HOST'),
     clientId,
     clientSecret,

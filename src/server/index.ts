@@ -14,6 +14,8 @@ export interface RunningServer {
   stop(signal?: string): Promise<void>;
 }
 
+const CHECK_TIMEOUTS_EVERY_MS = 500;
+
 /** How long in-flight requests get to finish: the Spotify deadline they are bounded by, and a little more. */
 function drainMs(config: ServerConfig): number {
   return (config.timeoutMs ?? 10_000) + 2_000;
@@ -87,7 +89,18 @@ export async function startServer(
       state,
     });
 
-    const server = createServer(app);
+    const server = createServer(
+      {
+        headersTimeout: config.headersTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        keepAliveTimeout: config.keepAliveTimeoutMs,
+        // Node looks for connections past their timeouts every 30 s by default, which would let a 5 s limit hold
+        // for 35 s.
+        connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS,
+      },
+      app,
+    );
+    server.maxConnections = config.maxConnections;
     // While draining, a connection that finishes its request is closed rather than kept alive. One listener
     // function for every request: nothing is built per request for a shutdown that rarely comes.
     const closeIdle = () => server.closeIdleConnections();
