@@ -1,5 +1,7 @@
 // Scaling out: two server processes share one rate limit through a real Redis, fail open without it, and recover.
-import { startBin, startRedis, type BinProcess, type RedisProcess } from './helpers/processes.js';
+import { createServer } from 'node:http';
+import { closeServer, listen } from './helpers/harness.js';
+import { freePort, runBin, startBin, startRedis, type BinProcess, type RedisProcess } from './helpers/processes.js';
 
 const env = (redisUrl: string) => ({ RATE_LIMIT_PER_MINUTE: '3', REDIS_URL: redisUrl, SPOTIFY_TIMEOUT_MS: '1000' });
 const swap = (bin: BinProcess) =>
@@ -45,4 +47,60 @@ it('shares one limit across two instances, fails open when Redis goes away, and 
   expect(await swap(b)).toBe(429);
   await a.waitForLog((line) => line.event === 'rate_limit_store' && line.outcome === 'recovered');
   expect(a.child.exitCode).toBeNull();
+});
+
+describe('REDIS_URL checked at start-up', () => {
+  const health = (bin: BinProcess) =>
+    fetch(`${bin.url}/healthz`).then((res) => res.json() as Promise<{ status: string }>);
+
+  it('an unreachable Redis: starts without the limit, says so at error level and on /healthz, until Redis answers', async () => {
+    const port = await freePort();
+    const bin = await startBin(env(`redis://127.0.0.1:${port}`));
+    let late: RedisProcess | undefined;
+    try {
+      await bin.waitForLog((line) => line.event === 'rate_limit_store' && line.outcome === 'unavailable');
+      expect(bin.logs().find((line) => line.outcome === 'unavailable')?.level).toBe(50);
+      expect(await health(bin)).toEqual({ status: 'degraded', rateLimit: 'unavailable' });
+      expect([await swap(bin), await swap(bin), await swap(bin), await swap(bin)]).toEqual([400, 400, 400, 400]);
+
+      late = await startRedis(port);
+      const deadline = Date.now() + 10_000;
+      while ((await health(bin)).status !== 'ok' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await health(bin)).toEqual({ status: 'ok' });
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push(await swap(bin));
+      expect(statuses).toEqual([400, 400, 400, 429]);
+      expect(bin.stderr()).toBe('');
+    } finally {
+      await bin.stop('SIGKILL');
+      await late?.stop();
+    }
+  });
+
+  it('a wrong password: refuses to start, naming REDIS_URL and never its password', async () => {
+    const guarded = await startRedis(undefined, ['--requirepass', 'the-right-redis-password']);
+    try {
+      const { code, stdout, stderr } = await runBin(env(`redis://:a-wrong-redis-password@127.0.0.1:${guarded.port}`));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/REDIS_URL: Redis refused this server's credentials \(WRONGPASS\)/);
+      expect(stdout + stderr).not.toContain('a-wrong-redis-password');
+      const none = await runBin(env(guarded.url));
+      expect(none.stderr).toMatch(/REDIS_URL: Redis refused this server's credentials \(NOAUTH\)/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('a server that is not Redis: refuses to start', async () => {
+    const { url, server } = await listen(createServer((_req, res) => res.end('hello')));
+    try {
+      const { code, stderr } = await runBin(env(`redis://127.0.0.1:${new URL(url).port}`));
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/REDIS_URL: the server at that address does not speak the Redis protocol/);
+    } finally {
+      await closeServer(server);
+    }
+  });
 });

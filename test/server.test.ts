@@ -222,6 +222,20 @@ describe('rate limiting', () => {
     expect((await fetch(`${bin.url}/healthz`)).status).toBe(200);
   });
 
+  it("routes express-rate-limit's warnings through the JSON log, with none of the client's text", async () => {
+    const bin = await start(spotifyEnv({ TRUST_PROXY: 'loopback' }));
+    const forged = 'forged"} {"level":60';
+    await post(`${bin.url}/swap`, {}, { 'x-forwarded-for': forged });
+    await bin.waitForLog((line) => line.event === 'rate_limit');
+    expect(bin.stderr()).toBe('');
+    expect(bin.stdout()).not.toContain('forged');
+    const lines = bin.stdout().trim().split('\n');
+    expect(lines.every((line) => line.startsWith('{'))).toBe(true);
+    expect(bin.logs().filter((line) => line.event === 'rate_limit')).toEqual([
+      expect.objectContaining({ level: 50, code: 'ERR_ERL_INVALID_IP_ADDRESS' }),
+    ]);
+  });
+
   it('is off with RATE_LIMIT_PER_MINUTE=0', async () => {
     const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
     for (let i = 0; i < 5; i++) expect((await post(`${bin.url}/swap`, {})).status).toBe(400);

@@ -16,6 +16,8 @@ export interface AppParts {
   /** In demo mode, the mock's URL and credentials stand in for Spotify's. */
   spotify: Pick<TokenSwapOptions, 'clientId' | 'clientSecret' | 'redirectUri' | 'accountsUrl'>;
   rateLimit: RequestHandler | undefined;
+  /** True while the shared rate limit's store cannot be reached: /healthz says so, and keeps answering 200. */
+  rateLimitDegraded: () => boolean;
   log: PinoLogger;
   state: AppState;
 }
@@ -36,7 +38,7 @@ function sendJson(res: express.Response, status: number, body: object): void {
   res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-export function createApp({ config, cipher, spotify, rateLimit, log, state }: AppParts): Express {
+export function createApp({ config, cipher, spotify, rateLimit, rateLimitDegraded, log, state }: AppParts): Express {
   const options: TokenSwapOptions = {
     ...spotify,
     ...(config.allowedRedirectUris === undefined ? {} : { allowedRedirectUris: config.allowedRedirectUris }),
@@ -49,9 +51,13 @@ export function createApp({ config, cipher, spotify, rateLimit, log, state }: Ap
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  // Draining is 503, so load balancers stop sending. A rate limit without its store is 200: every instance shares
+  // the store, and taking them all out of rotation would turn a missing limit into an outage.
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store');
-    sendJson(res, state.draining ? 503 : 200, { status: state.draining ? 'draining' : 'ok' });
+    if (state.draining) return sendJson(res, 503, { status: 'draining' });
+    if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable' });
+    return sendJson(res, 200, { status: 'ok' });
   });
   if (config.corsOrigins !== undefined) {
     app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));

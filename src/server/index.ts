@@ -85,6 +85,7 @@ export async function startServer(
               accountsUrl: demo.spotify.url,
             },
       rateLimit: limiter?.middleware,
+      rateLimitDegraded: () => limiter?.degraded() ?? false,
       log,
       state,
     });

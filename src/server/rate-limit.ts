@@ -31,12 +31,13 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
  */
 export class FailOpenStore implements Store {
   private options: Options | undefined;
-  private healthy = true;
   private restart = false;
 
+  /** `healthy` false: the store is known to be down already, and that was logged. */
   constructor(
     private readonly inner: Store,
     private readonly log: PinoLogger,
+    private healthy = true,
   ) {}
 
   init(options: Options): void {
@@ -93,13 +94,86 @@ export class FailOpenStore implements Store {
   }
 }
 
+/**
+ * express-rate-limit's own warnings and errors, as one JSON event each: its code (ERR_ERL_*) and nothing of its
+ * message or stack, which can quote a client's X-Forwarded-For or a store's connection details.
+ */
+export function rateLimitLogger(log: PinoLogger): { warn(...args: unknown[]): void; error(...args: unknown[]): void } {
+  const event = (error: unknown) => {
+    const code = (error as { code?: unknown } | null)?.code;
+    return {
+      event: 'rate_limit',
+      code:
+        typeof code === 'string' && /^ERR_ERL_[A-Z_]+$/.test(code) ? code : ((error as Error | null)?.name ?? 'Error'),
+    };
+  };
+  return {
+    warn: (error) => log.warn(event(error), 'express-rate-limit warned'),
+    error: (error) => log.error(event(error), 'express-rate-limit failed'),
+  };
+}
+
 export interface RateLimiter {
   middleware: RequestHandler;
+  /** True while a shared store cannot be reached and requests pass unlimited. */
+  degraded(): boolean;
   close(): Promise<void>;
 }
 
+/** How long start-up waits for Redis before starting without it. */
+const STARTUP_WAIT_MS = 3_000;
+
+/**
+ * Whether an error seen while connecting means REDIS_URL itself is wrong (credentials, or not a Redis at all), as a
+ * refusal naming REDIS_URL; undefined for "cannot be reached now". Redis's reply words are fixed; the URL and its
+ * password are never quoted.
+ */
+function refusalOf(error: unknown): ConfigError | undefined {
+  const message = String((error as Error | null)?.message ?? '');
+  const word =
+    /^(WRONGPASS|NOAUTH|NOPERM)\b/.exec(message)?.[1] ??
+    (/^ERR\b.*\b(AUTH|password)\b/i.test(message) ? 'ERR' : undefined);
+  if (word !== undefined) {
+    return new ConfigError(
+      `REDIS_URL: Redis refused this server's credentials (${word}): check the user name and password in REDIS_URL`,
+    );
+  }
+  if (/Unknown RESP type|Protocol error/i.test(message)) {
+    return new ConfigError('REDIS_URL: the server at that address does not speak the Redis protocol');
+  }
+  return undefined;
+}
+
+/** Connects, and says how it went: ready, unreachable for now, or a refusal. It never waits past STARTUP_WAIT_MS. */
+function firstContact(client: {
+  connect(): Promise<unknown>;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  off(event: 'error', listener: (error: unknown) => void): unknown;
+}): Promise<'ready' | 'unreachable' | ConfigError> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: 'ready' | 'unreachable' | ConfigError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.off('error', onError);
+      resolve(outcome);
+    };
+    const onError = (error: unknown) => settle(refusalOf(error) ?? 'unreachable');
+    const timer = setTimeout(() => settle('unreachable'), STARTUP_WAIT_MS);
+    client.on('error', onError);
+    client.connect().then(
+      () => settle('ready'),
+      (error: unknown) => settle(refusalOf(error) ?? 'unreachable'),
+    );
+  });
+}
+
 /** Redis and its rate-limit store are optional peer dependencies, loaded only when REDIS_URL asks for them. */
-async function redisStore(url: string, log: PinoLogger): Promise<{ store: Store; close(): Promise<void> }> {
+async function redisStore(
+  url: string,
+  log: PinoLogger,
+): Promise<{ store: Store; degraded(): boolean; close(): Promise<void> }> {
   let redis: typeof RedisModule;
   let storeModule: typeof RedisStoreModule;
   try {
@@ -117,13 +191,24 @@ async function redisStore(url: string, log: PinoLogger): Promise<{ store: Store;
   });
   // Without a listener an 'error' event would crash the process; the store logs what matters.
   client.on('error', () => {});
-  client.connect().catch(() => {});
+  const contact = await firstContact(client);
+  if (contact instanceof ConfigError) {
+    client.destroy();
+    throw contact;
+  }
+  if (contact === 'unreachable') {
+    log.error(
+      { event: 'rate_limit_store', outcome: 'unavailable' },
+      'Redis at REDIS_URL cannot be reached: requests pass unlimited until it answers',
+    );
+  }
   const store = new storeModule.RedisStore({
     prefix: 'spotify-token-swap:rl:',
     sendCommand: (...args: string[]) => client.sendCommand(args),
   });
   return {
-    store: new FailOpenStore(store, log),
+    store: new FailOpenStore(store, log, contact === 'ready'),
+    degraded: () => !client.isReady,
     close: async () => {
       client.destroy();
       return Promise.resolve();
@@ -146,7 +231,12 @@ export async function createRateLimiter(
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     passOnStoreError: true,
+    logger: rateLimitLogger(log),
     ...(shared === undefined ? {} : { store: shared.store }),
   });
-  return { middleware, close: () => shared?.close() ?? Promise.resolve() };
+  return {
+    middleware,
+    degraded: () => shared?.degraded() ?? false,
+    close: () => shared?.close() ?? Promise.resolve(),
+  };
 }

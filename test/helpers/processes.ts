@@ -105,14 +105,12 @@ export interface RedisProcess {
 }
 
 /** A throwaway redis-server on loopback, with no persistence. */
-export async function startRedis(port?: number): Promise<RedisProcess> {
+export async function startRedis(port?: number, extraArgs: string[] = []): Promise<RedisProcess> {
   const chosen = port ?? (await freePort());
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
+    { stdio: 'ignore' },
   );
   await waitFor(
     () =>
