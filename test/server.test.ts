@@ -1,10 +1,10 @@
 // The standalone server, driven as users run it: the built bin as a child process, configured by its environment.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { runBin, startBin, type BinProcess } from './helpers/processes.js';
+import { BIN, freePort, runBin, startBin, type BinProcess } from './helpers/processes.js';
 import { remember, rememberForm } from './helpers/secrets.js';
 import { startDemo } from '../src/server/demo.js';
 
@@ -416,4 +416,60 @@ describe('shutdown', () => {
       expect(bin.logs().some((line) => line.event === 'shutdown' && line.outcome === 'done')).toBe(true);
     },
   );
+
+  /** The bin with its stdout on a pipe this test holds, so that the test can stop reading it or close it. */
+  async function binOnPipe(env: Record<string, string>) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 200; i++) {
+      if (
+        await fetch(`${url}/healthz`).then(
+          (res) => res.ok,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+    const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    return {
+      url,
+      child,
+      stderr: () => stderr,
+      exit: () => exited.finally(() => clearTimeout(kill)),
+    };
+  }
+
+  it('exits on SIGTERM after its log reader went away, saying once that logging is off', async () => {
+    const bin = await binOnPipe(spotifyEnv());
+    // The reader goes away (a log collector restarting), and nothing is logged before the signal.
+    bin.child.stdout.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    bin.child.kill('SIGTERM');
+    const [exitCode, signal] = await bin.exit();
+    expect({ exitCode, signal }).toEqual({ exitCode: 0, signal: null });
+    expect(bin.stderr().match(/the log destination failed \(EPIPE\); logging is off/g)).toHaveLength(1);
+  });
+
+  it('keeps serving while its log reader stops reading, and still exits', async () => {
+    const bin = await binOnPipe(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
+    // Nobody reads: after 64 kB the pipe is full, and every further write would wait.
+    bin.child.stdout.pause();
+    const statuses = new Set<number>();
+    for (let batch = 0; batch < 20; batch++) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => post(`${bin.url}/swap`, {})));
+      for (const res of answers) statuses.add(res.status);
+    }
+    expect([...statuses]).toEqual([400]);
+    bin.child.kill('SIGTERM');
+    const [exitCode] = await bin.exit();
+    expect(exitCode).toBe(0);
+  }, 30_000);
 });

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createApp, type AppState } from './app.js';
 import { ConfigError, readConfig, type ServerConfig } from './config.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
+import { logDestination, type LogDestination } from './log-destination.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RunningServer {
@@ -47,12 +48,13 @@ function urlOf(address: AddressInfo): string {
   return `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
 }
 
+/** What the server says goes to `destination`: its JSON log lines, and in demo mode the walk-through first. */
 export async function startServer(
   env: Readonly<Record<string, string | undefined>>,
-  out: NodeJS.WritableStream = process.stdout,
+  destination: LogDestination = logDestination(),
 ): Promise<RunningServer> {
   const config = readConfig(env);
-  const log = pino({ name: 'spotify-token-swap', level: config.logLevel });
+  const log = pino({ name: 'spotify-token-swap', level: config.logLevel }, destination);
   let demo: Demo | undefined;
   let limiter: RateLimiter | undefined;
   const release = async () => {
@@ -133,7 +135,7 @@ export async function startServer(
       },
       `spotify-token-swap listening on ${url}`,
     );
-    if (demo !== undefined) out.write(await demo.walkthrough(url));
+    if (demo !== undefined) destination.write(await demo.walkthrough(url));
 
     let stopping: Promise<void> | undefined;
     const stop = (signal = 'stop') => {
@@ -147,6 +149,8 @@ export async function startServer(
         clearTimeout(force);
         await release();
         log.info({ event: 'shutdown', outcome: 'done' }, 'stopped');
+        // The last lines get a second to reach the log; a destination that is stuck or gone does not hold the exit.
+        await destination.flush(1_000);
       })();
       return stopping;
     };
