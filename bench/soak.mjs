@@ -13,7 +13,8 @@ const TIMEOUT_MS = 2_000;
 const DOCUMENTED = new Set(['200', '429', '502', '504']);
 
 const certificate = selfSignedCertificate();
-const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert } });
+// The mock keeps none of the requests it sees: a benchmark's hundreds of thousands would weigh on its process.
+const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert }, keepRequests: 0 });
 // 5% in all, spread over the kinds of failure; a refresh may retry some of them away.
 const faults = [
   { type: 'reset' },
@@ -64,7 +65,7 @@ console.log(
 );
 if (server.stuck.length > 0) console.log(`open: ${JSON.stringify(server.stuck)}`);
 console.log(`server peak RSS: ${mb(targets.peakRss())} MB; server still running: ${alive}`);
-console.log(`Spotify saw ${spotify.requests.length} requests on ${spotify.connections.opened} connections`);
+console.log(`Spotify was reached on ${spotify.connections.opened} connections`);
 
 const failures = [
   ...unexpected.map(([status, count]) => `${count} answers with undocumented status ${status}`),

@@ -30,6 +30,8 @@ const unsupportedEncoding = () => new OAuthError(415, 'unsupported_media_type', 
 function contentType(req: IncomingMessage): { type: string; utf8: boolean } {
   const header = req.headers['content-type'];
   if (header === undefined) return { type: '', utf8: true };
+  // What nearly every client sends, exactly: no parameters to read.
+  if (header === FORM_TYPE || header === JSON_TYPE) return { type: header, utf8: true };
   const [type = '', ...parameters] = header.split(';');
   const charset = parameters
     .map((parameter) => parameter.trim().toLowerCase())
