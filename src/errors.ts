@@ -1,6 +1,6 @@
 // The OAuth error type, the documented error codes, and how an error becomes a JSON answer.
 
-/** The error codes this package answers with itself (CONTRACT.md §3 rule 5). Spotify's own 4xx codes pass through too. */
+/** The error codes this package answers with itself. Spotify's own 400, 401 and 403 codes pass through too. */
 export type OwnErrorCode =
   | 'invalid_request'
   | 'invalid_grant'

@@ -7,8 +7,8 @@ export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (erro
 
 /**
  * A hook that answers by itself (express-rate-limit's 429, an IP filter's 403) writes its own body and type;
- * clients need the documented `{error, error_description}` JSON and an integer Retry-After instead (CONTRACT.md
- * §3 rules 2 and 5). The hook's status and other headers (RateLimit-*) are kept.
+ * clients need the documented `{error, error_description}` JSON and an integer Retry-After instead. The hook's
+ * status and other headers (RateLimit-*) are kept.
  */
 function rewriteErrorAnswer(res: ServerResponse): void {
   const status = res.statusCode;

@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { RefreshTokenCipher } from './cipher.js';
 import { silentLogger, type Logger } from './logging.js';
+import { rejectUnknownKeys } from './unknown-keys.js';
 
 /** Options of `tokenSwap()`. */
 export interface TokenSwapOptions {
@@ -77,37 +78,6 @@ function fail(option: string, problem: string): never {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-function rejectUnknownKeys(object: Record<string, unknown>, known: readonly string[], prefix: string): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    const lower = key.toLowerCase();
-    const [nearest] = known
-      .map((candidate) => {
-        const other = candidate.toLowerCase();
-        return { candidate, d: other.includes(lower) || lower.includes(other) ? 0 : distance(lower, other) };
-      })
-      .sort((x, y) => x.d - y.d);
-    const hint =
-      nearest !== undefined && nearest.d <= Math.max(2, Math.floor(key.length / 3))
-        ? `did you mean ${prefix}${nearest.candidate}?`
-        : `known options are ${known.map((k) => prefix + k).join(', ')}`;
-    fail(`${prefix}${key}`, `is not an option: ${hint}`);
-  }
 }
 
 function nonEmptyString(value: unknown, option: string, fix: string): string {
@@ -201,7 +171,7 @@ function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
   if (!isObject(value)) fail('legacyExchange', 'must be true, false or { clientCallbackUrl }');
-  rejectUnknownKeys(value, LEGACY_KEYS, 'legacyExchange.');
+  rejectUnknownKeys('spotify-token-swap', value, LEGACY_KEYS, 'legacyExchange.');
   if (value.clientCallbackUrl === undefined) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
   const option = 'legacyExchange.clientCallbackUrl';
   const url = absoluteUrl(
@@ -222,7 +192,14 @@ function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
 export function resolveOptions(options: unknown): TokenSwapConfig {
   if (!isObject(options))
     fail('options', 'must be an object: tokenSwap({ clientId, clientSecret, redirectUri, hooks })');
-  rejectUnknownKeys(options, OPTION_KEYS, '');
+  // A hook given beside clientId belongs in hooks.
+  rejectUnknownKeys(
+    'spotify-token-swap',
+    options,
+    OPTION_KEYS,
+    '',
+    Object.fromEntries(HOOK_KEYS.map((key) => [key, `hooks.${key}`])),
+  );
   const clientId = nonEmptyString(options.clientId, 'clientId', 'copy it from the Spotify developer dashboard');
   const clientSecret = nonEmptyString(
     options.clientSecret,
@@ -238,7 +215,7 @@ export function resolveOptions(options: unknown): TokenSwapConfig {
   if (!isObject(options.hooks)) {
     fail('hooks', 'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least');
   }
-  rejectUnknownKeys(options.hooks, HOOK_KEYS, 'hooks.');
+  rejectUnknownKeys('spotify-token-swap', options.hooks, HOOK_KEYS, 'hooks.');
   const accountsUrl = resolveAccountsUrl(options.accountsUrl);
   return Object.freeze({
     clientId,

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { DEFAULT_RETRY_AFTER_SECONDS, OAuthError, badGateway, retryAfterSeconds, tooManyRequests } from './errors.js';
 
-/** A successful token answer, normalised to what every client accepts (CONTRACT.md §3 rule 3). */
+/** A successful token answer, normalised to what every client accepts: an integer expires_in, a token_type. */
 export interface TokenSet {
   access_token: string;
   token_type: string;
@@ -76,7 +76,7 @@ export function neverSent(error: unknown): boolean {
 
 /**
  * How long to wait before calling again, or undefined for "answer now". A code is single-use, so a swap is
- * retried only when the request provably never reached Spotify (CONTRACT.md §3 rule 7); a refresh also on
+ * retried only when the request provably never reached Spotify; a refresh also on
  * 5xx, on 429 with a Retry-After, and on connection failures. No 4xx is ever retried.
  */
 function retryDelay(grant: GrantType, outcome: Outcome, attempts: number): number | undefined {

@@ -191,6 +191,20 @@ describe('createMockSpotify', () => {
     ]);
   });
 
+  it('refuses a misspelt option with a hint', async () => {
+    await expect(createMockSpotify({ rotateRefreshToken: true } as never)).rejects.toThrow(
+      /createMockSpotify: rotateRefreshToken is not an option: did you mean rotateRefreshTokens\?/,
+    );
+  });
+
+  it('refuses a code with no redirect URI, and misspelt code options', () => {
+    expect(() => spotify.issueCode({} as never)).toThrow(/issueCode: redirectUri is required/);
+    expect(() => spotify.issueCode({ redirectUri: 'app://cb', challenge: 'x' } as never)).toThrow(
+      /challenge is not an option: did you mean codeChallenge\?/,
+    );
+    expect(() => spotify.issueRefreshToken({ scopes: 'x' } as never)).toThrow(/did you mean scope\?/);
+  });
+
   it('keeps only the latest keepRequests requests, and none with 0', async () => {
     const few = await createMockSpotify({ keepRequests: 2 });
     const none = await createMockSpotify({ keepRequests: 0 });
@@ -260,6 +274,24 @@ describe('createMockSpotify', () => {
       expect(spotify.requests.at(-1)?.answer).toBe('hang');
       await spotify.close();
       await expect(pending).rejects.toThrow();
+    });
+
+    it.each([
+      ['an unknown fault type', { type: 'timeout' }, /"timeout" is not a fault type: use one of latency/],
+      ['a misspelt fault type', { type: 'rateLimt' }, /did you mean rateLimit\?/],
+      ['a misspelt field', { type: 'latency', msec: 5 }, /msec is not an option: did you mean ms\?/],
+      ['a latency without ms', { type: 'latency' }, /ms must be a number/],
+      ['a status that is not one', { type: 'status', status: 42 }, /status must be an HTTP status/],
+      ['a bad fault after a latency', { type: 'latency', ms: 1, then: { type: 'nope' } }, /"nope" is not a fault type/],
+    ])('refuses %s with a TypeError that says so', (_name, fault, message) => {
+      expect(() => spotify.fail(fault as never)).toThrow(TypeError);
+      expect(() => spotify.fail(fault as never)).toThrow(message);
+    });
+
+    it('refuses a misspelt fault option', () => {
+      expect(() => spotify.fail({ type: 'reset' }, { time: 2 } as never)).toThrow(
+        /time is not an option: did you mean times\?/,
+      );
     });
 
     it('refuses a fault count that is not positive, and a probability outside (0, 1]', () => {

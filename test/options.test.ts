@@ -123,6 +123,13 @@ describe('tokenSwap() options', () => {
     expect(problem((o) => (o[key] = 'x'))).toContain(hint);
   });
 
+  it.each(['refreshTokenCipher', 'logger', 'rateLimit'])(
+    'refuses the hook %s given beside clientId, pointing into hooks',
+    (key) => {
+      expect(problem((o) => (o[key] = {}))).toContain(`${key} is not an option: did you mean hooks.${key}?`);
+    },
+  );
+
   it('refuses an unknown hook with a hint', () => {
     expect(problem((o) => (hooks(o).cipher = {}))).toMatch(/hooks.cipher is not an option/);
     expect(problem((o) => (hooks(o).loger = console))).toContain('did you mean hooks.logger?');

@@ -23,7 +23,7 @@ export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
       { code, redirectUri: requested ?? config.redirectUri, codeVerifier },
       trace,
     );
-    // Every client stores the swap's refresh token; some drop the session without one (CONTRACT.md §3 rule 4).
+    // Every client stores the swap's refresh token; some drop the session without one.
     if (tokens.refresh_token === undefined) throw badGateway('Spotify answered the swap without a refresh token');
     return { ...tokens, refresh_token: await sealRefreshToken(config.cipher, tokens.refresh_token) };
   };

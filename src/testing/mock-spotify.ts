@@ -4,6 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { nearest, rejectUnknownKeys } from '../unknown-keys.js';
 
 export interface MockSpotifyOptions {
   /** Default `'mock-client-id'`. */
@@ -126,6 +127,68 @@ interface Answer {
 }
 
 const DEFAULT_SCOPE = 'user-read-email user-read-private';
+const MOCK_OPTION_KEYS = [
+  'clientId',
+  'clientSecret',
+  'rotateRefreshTokens',
+  'codeTtlMs',
+  'expiresIn',
+  'port',
+  'tls',
+  'keepRequests',
+] as const satisfies readonly (keyof MockSpotifyOptions)[];
+const ISSUE_CODE_KEYS = [
+  'redirectUri',
+  'scope',
+  'codeChallenge',
+  'codeChallengeMethod',
+  'ttlMs',
+] as const satisfies readonly (keyof IssueCodeOptions)[];
+/** Each fault's fields, `type` first. */
+const FAULT_KEYS: Readonly<Record<MockFault['type'], readonly string[]>> = {
+  latency: ['type', 'ms', 'then'],
+  status: ['type', 'status', 'body', 'headers'],
+  rateLimit: ['type', 'retryAfter'],
+  reset: ['type'],
+  nonJson: ['type', 'status'],
+  largeBody: ['type', 'bytes'],
+  hang: ['type'],
+};
+
+/** A fault the mock can serve, or a TypeError saying what is wrong with it: a typo must not pass a test silently. */
+function checkFault(fault: unknown): void {
+  if (typeof fault !== 'object' || fault === null) throw new TypeError('fail: pass a fault such as { type: "reset" }');
+  const { type } = fault as { type?: unknown };
+  const types = Object.keys(FAULT_KEYS);
+  if (typeof type !== 'string' || !Object.hasOwn(FAULT_KEYS, type)) {
+    const guess = typeof type === 'string' ? nearest(type, types) : undefined;
+    throw new TypeError(
+      `fail: ${JSON.stringify(type)} is not a fault type: ${guess === undefined ? `use one of ${types.join(', ')}` : `did you mean ${guess}?`}`,
+    );
+  }
+  rejectUnknownKeys(`fail({ type: '${type}' })`, fault, FAULT_KEYS[type as MockFault['type']]);
+  const field = (fault as Record<string, unknown>)[
+    type === 'latency' ? 'ms' : type === 'largeBody' ? 'bytes' : 'status'
+  ];
+  if (type === 'latency' && !(typeof field === 'number' && field >= 0)) {
+    throw new TypeError("fail({ type: 'latency' }): ms must be a number of milliseconds, 0 or more");
+  }
+  if (type === 'largeBody' && !(Number.isInteger(field) && (field as number) > 0)) {
+    throw new TypeError("fail({ type: 'largeBody' }): bytes must be a whole number above 0");
+  }
+  if (type === 'status' && !(Number.isInteger(field) && (field as number) >= 100 && (field as number) <= 599)) {
+    throw new TypeError("fail({ type: 'status' }): status must be an HTTP status from 100 to 599");
+  }
+  if (
+    type === 'nonJson' &&
+    field !== undefined &&
+    !(Number.isInteger(field) && (field as number) >= 100 && (field as number) <= 599)
+  ) {
+    throw new TypeError("fail({ type: 'nonJson' }): status must be an HTTP status from 100 to 599");
+  }
+  const then = (fault as { then?: unknown }).then;
+  if (type === 'latency' && then !== undefined) checkFault(then);
+}
 const MAX_BODY_BYTES = 64 * 1024;
 
 const token = (bytes = 48) => randomBytes(bytes).toString('base64url');
@@ -171,10 +234,12 @@ function parseForm(req: IncomingMessage, text: string): Record<string, string> {
 }
 
 /**
- * Starts a mock of Spotify's accounts service on 127.0.0.1: `POST /api/token` behaving as CONTRACT.md §1 describes,
+ * Starts a mock of Spotify's accounts service on 127.0.0.1: `POST /api/token` behaving as Spotify's does (client
+ * authentication, single-use codes bound to a redirect URI and PKCE challenge, refresh tokens, OAuth error JSON),
  * and `GET /authorize` answering at once as if the user consented.
  */
 export async function createMockSpotify(options: MockSpotifyOptions = {}): Promise<MockSpotify> {
+  rejectUnknownKeys('createMockSpotify', options, MOCK_OPTION_KEYS);
   const clientId = options.clientId ?? 'mock-client-id';
   const clientSecret = options.clientSecret ?? 'mock-client-secret';
   const codeTtlMs = options.codeTtlMs ?? 600_000;
@@ -201,7 +266,20 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
       timers.add(timer);
     });
 
-  function issueCode({
+  function issueCode(codeOptions: IssueCodeOptions): string {
+    if (typeof codeOptions !== 'object' || codeOptions === null) {
+      throw new TypeError('issueCode: pass { redirectUri }, the redirect URI the code is bound to');
+    }
+    rejectUnknownKeys('issueCode', codeOptions, ISSUE_CODE_KEYS);
+    if (typeof codeOptions.redirectUri !== 'string' || codeOptions.redirectUri === '') {
+      throw new TypeError(
+        'issueCode: redirectUri is required: the redirect URI the code is bound to (the one your router sends Spotify)',
+      );
+    }
+    return issueBoundCode(codeOptions);
+  }
+
+  function issueBoundCode({
     redirectUri,
     scope = DEFAULT_SCOPE,
     codeChallenge,
@@ -460,12 +538,18 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     requests,
     connections,
     issueCode,
-    issueRefreshToken: ({ scope = DEFAULT_SCOPE } = {}) => issueRefreshToken(scope),
+    issueRefreshToken: (tokenOptions = {}) => {
+      rejectUnknownKeys('issueRefreshToken', tokenOptions, ['scope']);
+      return issueRefreshToken(tokenOptions.scope ?? DEFAULT_SCOPE);
+    },
     revoke(refreshToken) {
       const record = refreshTokens.get(refreshToken);
       if (record !== undefined) record.revoked = true;
     },
-    fail(fault, { times = 1, probability = 1 } = {}) {
+    fail(fault, faultOptions = {}) {
+      checkFault(fault);
+      rejectUnknownKeys('fail', faultOptions, ['times', 'probability']);
+      const { times = 1, probability = 1 } = faultOptions;
       if (!(times > 0)) throw new RangeError('fail(): times must be a positive number or Infinity');
       if (!(probability > 0 && probability <= 1))
         throw new RangeError('fail(): probability must be above 0 and at most 1');
