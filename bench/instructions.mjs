@@ -4,8 +4,8 @@
 // taken: that resolves a few per cent.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { aesGcmCipher } from '../dist/index.js';
-import { createMockSpotify } from '../dist/testing/index.js';
+import { aesGcmCipher } from '../dist/esm/index.js';
+import { createMockSpotify } from '../dist/esm/testing/index.js';
 import { SECRET, TARGETS, refreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);

@@ -3,8 +3,8 @@
 // ratios and the targets of docs/PERFORMANCE.md; exits 1 if a target is missed.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { aesGcmCipher } from '../dist/index.js';
-import { createMockSpotify } from '../dist/testing/index.js';
+import { aesGcmCipher } from '../dist/esm/index.js';
+import { createMockSpotify } from '../dist/esm/testing/index.js';
 import {
   SECRET,
   TARGETS,

@@ -2,8 +2,8 @@
 // requests, answers by status, errors and the server's peak RSS; exits 1 on any status the README does not document
 // for a faulty Spotify, on a request the server never finished, or if the server died.
 import autocannon from 'autocannon';
-import { aesGcmCipher } from '../dist/index.js';
-import { createMockSpotify } from '../dist/testing/index.js';
+import { aesGcmCipher } from '../dist/esm/index.js';
+import { createMockSpotify } from '../dist/esm/testing/index.js';
 import { SECRET, mb, refreshRequest, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);

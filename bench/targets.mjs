@@ -8,8 +8,8 @@ import express from 'express';
 import express4 from 'express4';
 import got from 'got';
 import { Pool } from 'undici';
-import { aesGcmCipher, tokenSwap } from '../dist/index.js';
-import { startServer } from '../dist/server/index.js';
+import { aesGcmCipher, tokenSwap } from '../dist/esm/index.js';
+import { startServer } from '../dist/esm/server/index.js';
 import { REDIRECT_URI, SECRET } from './lib.mjs';
 
 const { ACCOUNTS_URL, CLIENT_ID, CLIENT_SECRET, TARGETS, TIMEOUT_MS } = process.env;

@@ -1,6 +1,7 @@
 // createMockSpotify() on its own: it must behave as CONTRACT.md §1 says Spotify does, or every other test proves nothing.
 import { createHash } from 'node:crypto';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { itNeeding } from './helpers/system.js';
 
 let spotify: MockSpotify;
 beforeEach(async () => {
@@ -30,7 +31,7 @@ describe('createMockSpotify', () => {
     expect(spotify.connections.tlsHandshakes).toBe(0);
   });
 
-  it('speaks HTTPS when given a key and certificate, and counts handshakes', async () => {
+  itNeeding(['openssl'], 'speaks HTTPS when given a key and certificate, and counts handshakes', async () => {
     const { execFileSync } = await import('node:child_process');
     const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');

@@ -1,26 +1,37 @@
-// What is published: the packed tarball's files, and importing it from ESM, CommonJS (require) and TypeScript consumers.
+// What is published: the packed tarball's files, installed into an app of its own (beside redis@4), and loaded every
+// way users load it: Node ESM and CommonJS, Jest's default CommonJS mode and its ESM mode, TypeScript with each module
+// resolution, and the bin.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let consumer: string;
 let installed: string;
 
-const run = (command: string, args: string[], cwd = consumer) =>
+const run = (command: string, args: string[], cwd = consumer, env: Record<string, string> = {}) =>
   execFileSync(command, args, {
     cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
   });
+
+/** Writes files under the consumer, making folders as needed. */
+function write(files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(consumer, name)), { recursive: true });
+    writeFileSync(join(consumer, name), text);
+  }
+}
 
 let files: string[];
 
 // dist/ was built by the global setup. The tarball is installed as a user would, into a project of its own outside
-// this one, so a dependency declared in the wrong place (or not at all) fails here.
+// this one, so a dependency declared in the wrong place (or not at all) fails here. Everything it needs is in npm's
+// cache from installing this project; the redis@4 beside it is a stand-in folder, so no further download is needed.
 beforeAll(() => {
   consumer = mkdtempSync(join(tmpdir(), 'spotify-token-swap-consumer-'));
   installed = join(consumer, 'node_modules', 'spotify-token-swap');
@@ -28,13 +39,19 @@ beforeAll(() => {
     run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', consumer], root),
   ) as [{ filename: string; files: { path: string }[] }];
   files = packed.files.map((f) => f.path);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  write({
+    'package.json': JSON.stringify({ name: 'consumer', private: true }),
+    // An app that already uses node-redis 4: the router never touches Redis, so it must install beside it.
+    'redis4/package.json': JSON.stringify({ name: 'redis', version: '4.7.0', main: 'index.js' }),
+    'redis4/index.js': 'module.exports = {};\n',
+  });
   run('npm', [
     'install',
     '--prefer-offline',
     '--no-audit',
     '--no-fund',
     join(consumer, packed.filename),
+    './redis4',
     '@types/express@^5',
     '@types/node@^20',
   ]);
@@ -42,58 +59,171 @@ beforeAll(() => {
 
 afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
-it('packs the built code, its types and the README, and nothing else', () => {
+it('packs both builds, their types and the README, and nothing else', () => {
   expect(files).toEqual(
     expect.arrayContaining([
       'package.json',
       'README.md',
-      'dist/index.js',
-      'dist/index.d.ts',
-      'dist/testing/index.js',
-      'dist/testing/index.d.ts',
+      'dist/esm/index.js',
+      'dist/esm/index.d.ts',
+      'dist/esm/testing/index.js',
+      'dist/esm/testing/index.d.ts',
+      'dist/esm/cli.js',
+      'dist/cjs/package.json',
+      'dist/cjs/index.js',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/testing/index.js',
+      'dist/cjs/testing/index.d.ts',
     ]),
   );
-  expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|dist\/.*)$/.test(f))).toEqual([]);
-  expect(files).toContain('dist/cli.js');
+  expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*)$/.test(f))).toEqual([]);
 });
 
-it('works from an ES module: a real swap through node:http against the packaged mock Spotify', () => {
-  writeFileSync(
-    join(consumer, 'esm.mjs'),
-    `import tokenSwap, { tokenSwap as named, aesGcmCipher, plaintextRefreshTokens } from 'spotify-token-swap';
-import { createMockSpotify } from 'spotify-token-swap/testing';
-import { createServer } from 'node:http';
+it('installs beside redis@4: no peer range of Redis to conflict with', () => {
+  expect(JSON.parse(readFileSync(join(consumer, 'node_modules', 'redis', 'package.json'), 'utf8')).version).toBe(
+    '4.7.0',
+  );
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  expect(Object.keys(manifest.peerDependencies)).toEqual(['express']);
+});
 
+it('ships declarations that cite nothing outside the package', () => {
+  for (const file of files.filter((f) => f.endsWith('.d.ts'))) {
+    expect({ file, cites: /CONTRACT\.md/.test(readFileSync(join(installed, file), 'utf8')) }).toEqual({
+      file,
+      cites: false,
+    });
+  }
+});
+
+/** A real swap through node:http against the packaged mock Spotify, as a module of either kind. */
+const swapScript = (load: string) => `${load}
 if (tokenSwap !== named || typeof plaintextRefreshTokens.encrypt !== 'function') throw new Error('exports');
-const spotify = await createMockSpotify();
-const router = tokenSwap({
-  clientId: spotify.clientId, clientSecret: spotify.clientSecret, redirectUri: 'app://cb', accountsUrl: spotify.url,
-  hooks: { refreshTokenCipher: aesGcmCipher('package-test-secret-of-32-characters') },
-});
-const server = createServer((req, res) => router(req, res, () => res.writeHead(404).end())).listen(0, '127.0.0.1');
-await new Promise((r) => server.once('listening', r));
-const res = await fetch('http://127.0.0.1:' + server.address().port + '/swap', {
-  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  body: new URLSearchParams({ code: spotify.issueCode({ redirectUri: 'app://cb' }) }),
-});
-const body = await res.json();
-console.log(res.status, Object.keys(body).join(','));
-server.closeAllConnections(); server.close(); await spotify.close();
-`,
-  );
-  expect(run('node', ['esm.mjs']).trim()).toBe('200 access_token,token_type,scope,expires_in,refresh_token');
+async function main() {
+  const spotify = await createMockSpotify();
+  const router = tokenSwap({
+    clientId: spotify.clientId, clientSecret: spotify.clientSecret, redirectUri: 'app://cb', accountsUrl: spotify.url,
+    hooks: { refreshTokenCipher: aesGcmCipher('package-test-secret-of-32-characters') },
+  });
+  const server = createServer((req, res) => router(req, res, () => res.writeHead(404).end())).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const res = await fetch('http://127.0.0.1:' + server.address().port + '/swap', {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ code: spotify.issueCode({ redirectUri: 'app://cb' }) }),
+  });
+  const body = await res.json();
+  server.closeAllConnections(); server.close(); await spotify.close();
+  return res.status + ' ' + Object.keys(body).join(',');
+}
+`;
+const SWAPPED = '200 access_token,token_type,scope,expires_in,refresh_token';
+
+const esmSwap =
+  swapScript(`import tokenSwap, { tokenSwap as named, aesGcmCipher, plaintextRefreshTokens } from 'spotify-token-swap';
+import { createMockSpotify } from 'spotify-token-swap/testing';
+import { createServer } from 'node:http';`);
+const cjsSwap =
+  swapScript(`const { default: tokenSwap, tokenSwap: named, aesGcmCipher, plaintextRefreshTokens } = require('spotify-token-swap');
+const { createMockSpotify } = require('spotify-token-swap/testing');
+const { createServer } = require('node:http');`);
+
+it('works from an ES module in Node', () => {
+  write({ 'node/esm.mjs': `${esmSwap}\nconsole.log(await main());\n` });
+  expect(run('node', ['node/esm.mjs']).trim()).toBe(SWAPPED);
 });
 
-it('works from CommonJS with require() (no top-level await anywhere in the graph)', () => {
-  writeFileSync(
-    join(consumer, 'cjs.cjs'),
-    `const swap = require('spotify-token-swap');
-const testing = require('spotify-token-swap/testing');
-const router = swap.tokenSwap({ clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: { refreshTokenCipher: swap.plaintextRefreshTokens } });
-console.log([typeof swap.default, typeof swap.aesGcmCipher, typeof router, typeof testing.createMockSpotify].join(','));
-`,
+it('works from CommonJS in Node, with require() of the CommonJS build', () => {
+  write({
+    'node/cjs.cjs': `${cjsSwap}\nmain().then(console.log);\nconsole.log(require.resolve('spotify-token-swap'));\n`,
+  });
+  const [resolved, result] = run('node', ['node/cjs.cjs']).trim().split('\n');
+  expect(resolved).toMatch(/dist\/cjs\/index\.js$/);
+  expect(result).toBe(SWAPPED);
+});
+
+describe("in a user's Jest", () => {
+  const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+
+  it('in its default CommonJS mode', () => {
+    write({
+      'jest-cjs/package.json': JSON.stringify({ name: 'jest-cjs', private: true }),
+      'jest-cjs/jest.config.json': JSON.stringify({ testEnvironment: 'node', transform: {} }),
+      'jest-cjs/swap.test.js': `${cjsSwap}\ntest('swaps', async () => expect(await main()).toBe('${SWAPPED}'));\n`,
+    });
+    expect(() =>
+      run(process.execPath, [jest, '--ci', '--config', 'jest.config.json'], join(consumer, 'jest-cjs')),
+    ).not.toThrow();
+  }, 60_000);
+
+  it('in its ES module mode', () => {
+    write({
+      'jest-esm/package.json': JSON.stringify({ name: 'jest-esm', private: true, type: 'module' }),
+      'jest-esm/jest.config.json': JSON.stringify({ testEnvironment: 'node', transform: {} }),
+      'jest-esm/swap.test.js': `import { expect, test } from '@jest/globals';\n${esmSwap}\ntest('swaps', async () => expect(await main()).toBe('${SWAPPED}'));\n`,
+    });
+    expect(() =>
+      run(process.execPath, [jest, '--ci', '--config', 'jest.config.json'], join(consumer, 'jest-esm'), {
+        NODE_OPTIONS: '--experimental-vm-modules',
+        NODE_PATH: join(root, 'node_modules'),
+      }),
+    ).not.toThrow();
+  }, 60_000);
+});
+
+describe('type-checks a TypeScript consumer', () => {
+  const consumerSource = (imports: string) => `${imports}
+const cipher: RefreshTokenCipher = aesGcmCipher(['package-test-secret-of-32-characters']);
+const log = (event: TokenSwapEvent): void => void event.status;
+const options: TokenSwapOptions = { clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: { refreshTokenCipher: cipher, logger: { info: log, warn: log, error: log } } };
+express().use('/spotify', tokenSwap(options));
+const fault: MockFault = { type: 'rateLimit', retryAfter: 3 };
+void createMockSpotify().then((spotify) => spotify.fail(fault));
+// @ts-expect-error: the cipher hook is required
+tokenSwap({ clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: {} });
+`;
+  const esmImports = `import express from 'express';
+import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
+import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';`;
+  const cjsImports = `import express = require('express');
+import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
+import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';`;
+
+  it.each([
+    ['node10, CommonJS', { module: 'CommonJS', moduleResolution: 'Node10' }, 'commonjs', cjsImports],
+    ['node16, a CommonJS project', { module: 'Node16', moduleResolution: 'Node16' }, 'commonjs', cjsImports],
+    ['node16, an ES module project', { module: 'Node16', moduleResolution: 'Node16' }, 'module', esmImports],
+    ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, 'module', esmImports],
+  ])(
+    'with %s',
+    (name, resolution, type, imports) => {
+      const folder = `ts-${name.replace(/\W+/g, '-')}`;
+      write({
+        [`${folder}/package.json`]: JSON.stringify({ name: 'ts-consumer', private: true, type }),
+        [`${folder}/consumer.ts`]: consumerSource(imports),
+        [`${folder}/tsconfig.json`]: JSON.stringify({
+          compilerOptions: {
+            ...resolution,
+            target: 'ES2022',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: false,
+            esModuleInterop: true,
+            types: ['node'],
+            typeRoots: [join(consumer, 'node_modules', '@types')],
+          },
+          files: ['consumer.ts'],
+        }),
+      });
+      expect(() =>
+        run(
+          process.execPath,
+          [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
+          join(consumer, folder),
+        ),
+      ).not.toThrow();
+    },
+    60_000,
   );
-  expect(run('node', ['cjs.cjs']).trim()).toBe('function,function,function,function');
 });
 
 it('runs the packaged bin: the demo server answers its own walk-through', async () => {
@@ -118,40 +248,3 @@ it('runs the packaged bin: the demo server answers its own walk-through', async 
     child.kill();
   }
 });
-
-it('type-checks a TypeScript consumer against the published declarations', () => {
-  writeFileSync(
-    join(consumer, 'consumer.mts'),
-    `import express from 'express';
-import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
-import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';
-
-const cipher: RefreshTokenCipher = aesGcmCipher(['package-test-secret-of-32-characters']);
-const log = (event: TokenSwapEvent): void => void event.status;
-const options: TokenSwapOptions = { clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: { refreshTokenCipher: cipher, logger: { info: log, warn: log, error: log } } };
-express().use('/spotify', tokenSwap(options));
-const fault: MockFault = { type: 'rateLimit', retryAfter: 3 };
-void createMockSpotify().then((spotify) => spotify.fail(fault));
-// @ts-expect-error: the cipher hook is required
-tokenSwap({ clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: {} });
-`,
-  );
-  writeFileSync(
-    join(consumer, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        target: 'ES2022',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: ['node'],
-      },
-      files: ['consumer.mts'],
-    }),
-  );
-  expect(() =>
-    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.']),
-  ).not.toThrow();
-}, 60_000);

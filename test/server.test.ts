@@ -7,6 +7,7 @@ import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { BIN, freePort, runBin, startBin, type BinProcess } from './helpers/processes.js';
 import { remember, rememberForm } from './helpers/secrets.js';
 import { startDemo } from '../src/server/demo.js';
+import { itNeeding } from './helpers/system.js';
 
 const SECRET = 'server-test-secret-of-at-least-32-characters';
 const REDIRECT = 'myapp://callback';
@@ -181,7 +182,7 @@ describe('demo mode', () => {
     }
   });
 
-  it('prints a curl walk-through whose commands work as printed', async () => {
+  itNeeding(['curl'], 'prints a curl walk-through whose commands work as printed', async () => {
     const bin = await start({});
     const commands = bin
       .stdout()

@@ -5,7 +5,7 @@ import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = `${root}dist/cli.js`;
+export const BIN = `${root}dist/esm/cli.js`;
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

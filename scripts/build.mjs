@@ -1,0 +1,15 @@
+// npm run build: the ES module build (with the standalone server) into dist/esm, and the CommonJS build of the
+// library and spotify-token-swap/testing into dist/cjs, each with its own type declarations.
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tsc = (project) =>
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { cwd: root, stdio: 'inherit' });
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+tsc('tsconfig.build.json');
+tsc('tsconfig.cjs.json');
+// The package is "type": "module"; this folder's .js files are CommonJS.
+writeFileSync(new URL('../dist/cjs/package.json', import.meta.url), '{ "type": "commonjs" }\n');
