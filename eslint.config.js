@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.pack-test/', 'node_modules/', 'bench/.prof/'] },
+  { ignores: ['dist/', 'coverage/', '.pack-test/', 'node_modules/', 'bench/.prof/', '.readme-check-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

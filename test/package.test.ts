@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codeBlocks } from './helpers/markdown.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let consumer: string;
@@ -169,6 +170,29 @@ describe("in a user's Jest", () => {
     ).not.toThrow();
   }, 60_000);
 });
+
+it("runs the README's testing example as written, in a user's Jest in its ES module mode", () => {
+  const example = codeBlocks(readFileSync(join(root, 'README.md'), 'utf8'), 'js').find((block) =>
+    block.includes("from 'spotify-token-swap/testing'"),
+  );
+  expect(example).toBeDefined();
+  write({
+    'readme-example/package.json': JSON.stringify({ name: 'readme-example', private: true, type: 'module' }),
+    'readme-example/jest.config.json': JSON.stringify({ testEnvironment: 'node', transform: {} }),
+    'readme-example/spotify.test.js': example!,
+  });
+  expect(() =>
+    run(
+      process.execPath,
+      [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--config', 'jest.config.json'],
+      join(consumer, 'readme-example'),
+      {
+        NODE_OPTIONS: '--experimental-vm-modules',
+        NODE_PATH: join(root, 'node_modules'),
+      },
+    ),
+  ).not.toThrow();
+}, 60_000);
 
 describe('type-checks a TypeScript consumer', () => {
   const consumerSource = (imports: string) => `${imports}
