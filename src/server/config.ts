@@ -108,18 +108,21 @@ function trustProxy(env: Env): ServerConfig['trustProxy'] {
   return value;
 }
 
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Each origin as a browser sends it: scheme, host and port, with no path or trailing slash. */
 function corsOrigins(env: Env): ServerConfig['corsOrigins'] {
   const origins = list(env, 'CORS_ORIGINS');
   if (origins === undefined) return undefined;
   if (origins.includes('*')) return true;
   for (const origin of origins) {
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
+    const url = parseUrl(origin);
     if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
       const hint = url === undefined ? `https://${origin.replace(/\/+$/, '')}` : url.origin;
       throw new ConfigError(
@@ -134,12 +137,7 @@ function corsOrigins(env: Env): ServerConfig['corsOrigins'] {
 function redisUrl(env: Env): string | undefined {
   const value = text(env, 'REDIS_URL');
   if (value === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = parseUrl(value);
   if (url === undefined || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
     throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL: redis://[:password@]host[:port][/db]');
   }
