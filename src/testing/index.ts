@@ -8,4 +8,4 @@ export type {
   MockRequest,
   MockSpotify,
   MockSpotifyOptions,
-} from './mock-spotify.js';
+} from './types.js';

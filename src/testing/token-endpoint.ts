@@ -1,0 +1,171 @@
+// The mock's token endpoint, POST /api/token: client authentication, single-use codes bound to a redirect URI and a
+// PKCE challenge, refresh tokens with optional rotation and revocation, and Spotify's OAuth error answers.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { rejectUnknownKeys } from '../unknown-keys.js';
+import type { IssueCodeOptions } from './types.js';
+
+export const DEFAULT_SCOPE = 'user-read-email user-read-private';
+
+interface CodeRecord {
+  redirectUri: string;
+  scope: string;
+  challenge: { value: string; method: 'S256' | 'plain' } | undefined;
+  expiresAt: number;
+}
+
+interface TokenRecord {
+  scope: string;
+  revoked: boolean;
+}
+
+export interface Answer {
+  status: number;
+  body: object;
+}
+
+const ISSUE_CODE_KEYS = [
+  'redirectUri',
+  'scope',
+  'codeChallenge',
+  'codeChallengeMethod',
+  'ttlMs',
+] as const satisfies readonly (keyof IssueCodeOptions)[];
+const token = (bytes = 48) => randomBytes(bytes).toString('base64url');
+const oauthError = (status: number, error: string, description: string): Answer => ({
+  status,
+  body: { error, error_description: description },
+});
+
+function equalStrings(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export interface TokenEndpointOptions {
+  clientId: string;
+  clientSecret: string;
+  codeTtlMs: number;
+  expiresIn: number;
+  rotate: boolean;
+}
+
+/** The token endpoint's state (codes and refresh tokens) and its answers. */
+export function tokenEndpoint({ clientId, clientSecret, codeTtlMs, expiresIn, rotate }: TokenEndpointOptions) {
+  const codes = new Map<string, CodeRecord>();
+  const refreshTokens = new Map<string, TokenRecord>();
+
+  function issueCode(codeOptions: IssueCodeOptions): string {
+    if (typeof codeOptions !== 'object' || codeOptions === null) {
+      throw new TypeError('issueCode: pass { redirectUri }, the redirect URI the code is bound to');
+    }
+    rejectUnknownKeys('issueCode', codeOptions, ISSUE_CODE_KEYS);
+    if (typeof codeOptions.redirectUri !== 'string' || codeOptions.redirectUri === '') {
+      throw new TypeError(
+        'issueCode: redirectUri is required: the redirect URI the code is bound to (the one your router sends Spotify)',
+      );
+    }
+    return issueBoundCode(codeOptions);
+  }
+
+  function issueBoundCode({
+    redirectUri,
+    scope = DEFAULT_SCOPE,
+    codeChallenge,
+    codeChallengeMethod = 'S256',
+    ttlMs = codeTtlMs,
+  }: IssueCodeOptions): string {
+    const code = token(96);
+    codes.set(code, {
+      redirectUri,
+      scope,
+      challenge: codeChallenge === undefined ? undefined : { value: codeChallenge, method: codeChallengeMethod },
+      expiresAt: Date.now() + ttlMs,
+    });
+    return code;
+  }
+
+  function issueRefreshToken(scope: string): string {
+    const value = token();
+    refreshTokens.set(value, { scope, revoked: false });
+    return value;
+  }
+
+  function tokens(scope: string, refreshToken: string | undefined): Answer {
+    const body: Record<string, unknown> = { access_token: token(), token_type: 'Bearer', scope, expires_in: expiresIn };
+    if (refreshToken !== undefined) body.refresh_token = refreshToken;
+    return { status: 200, body };
+  }
+
+  function authenticate(req: IncomingMessage): Answer | undefined {
+    const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (match === null) return oauthError(400, 'invalid_client', 'Invalid client');
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const id = decoded.slice(0, colon);
+    const secret = decoded.slice(colon + 1);
+    if (colon < 0 || !equalStrings(id, clientId)) return oauthError(400, 'invalid_client', 'Invalid client');
+    if (!equalStrings(secret, clientSecret)) return oauthError(400, 'invalid_client', 'Invalid client secret');
+    return undefined;
+  }
+
+  function swap(form: Record<string, string>): Answer {
+    const code = form.code ?? '';
+    if (code === '') return oauthError(400, 'invalid_request', 'code must be supplied');
+    const record = codes.get(code);
+    // A code is good for one attempt, successful or not.
+    codes.delete(code);
+    if (record === undefined) return oauthError(400, 'invalid_grant', 'Invalid authorization code');
+    if (Date.now() > record.expiresAt) return oauthError(400, 'invalid_grant', 'Authorization code expired');
+    if (form.redirect_uri !== record.redirectUri) return oauthError(400, 'invalid_grant', 'Invalid redirect URI');
+    if (record.challenge !== undefined) {
+      const verifier = form.code_verifier ?? '';
+      if (verifier === '') return oauthError(400, 'invalid_request', 'code_verifier required');
+      const derived =
+        record.challenge.method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+      if (!equalStrings(derived, record.challenge.value)) {
+        return oauthError(400, 'invalid_grant', 'code_verifier was incorrect');
+      }
+    }
+    return tokens(record.scope, issueRefreshToken(record.scope));
+  }
+
+  function refresh(form: Record<string, string>): Answer {
+    const presented = form.refresh_token ?? '';
+    if (presented === '') return oauthError(400, 'invalid_request', 'refresh_token must be supplied');
+    const record = refreshTokens.get(presented);
+    if (record === undefined) return oauthError(400, 'invalid_grant', 'Invalid refresh token');
+    if (record.revoked) return oauthError(400, 'invalid_grant', 'Refresh token revoked');
+    if (!rotate) return tokens(record.scope, undefined);
+    record.revoked = true;
+    return tokens(record.scope, issueRefreshToken(record.scope));
+  }
+
+  /** The answer to one POST /api/token with these form fields. */
+  function answer(req: IncomingMessage, form: Record<string, string>): Answer {
+    const unauthenticated = authenticate(req);
+    if (unauthenticated !== undefined) return unauthenticated;
+    switch (form.grant_type) {
+      case undefined:
+      case '':
+        return oauthError(400, 'unsupported_grant_type', 'grant_type parameter is missing');
+      case 'authorization_code':
+        return swap(form);
+      case 'refresh_token':
+        return refresh(form);
+      default:
+        return oauthError(400, 'unsupported_grant_type', 'grant_type parameter is invalid');
+    }
+  }
+
+  return {
+    issueCode,
+    issueRefreshToken,
+    revoke(refreshToken: string): void {
+      const record = refreshTokens.get(refreshToken);
+      if (record !== undefined) record.revoked = true;
+    },
+    answer,
+  };
+}
