@@ -170,6 +170,25 @@ describe('a host app that parsed bodies already', () => {
     }
   });
 
+  it('answers 500 server_error, not a hang, when the host read part of the body and left the rest', async () => {
+    const h = await startHarness({
+      before: (app) =>
+        app.use((req, _res, next) =>
+          req.once('data', () => {
+            req.pause();
+            next();
+          }),
+        ),
+    });
+    try {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(500);
+      expect(res.body.error).toBe('server_error');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('still refuses a content type it does not take when the host parsed it as text', async () => {
     const h = await startHarness({ before: (app) => app.use(express.text()) });
     try {

@@ -144,12 +144,15 @@ function refusalOf(error: unknown): ConfigError | undefined {
   return undefined;
 }
 
-/** Connects, and says how it went: ready, unreachable for now, or a refusal. It never waits past STARTUP_WAIT_MS. */
-function firstContact(client: {
+/** What firstContact needs of a node-redis client. */
+interface Connecting {
   connect(): Promise<unknown>;
   on(event: 'error', listener: (error: unknown) => void): unknown;
   off(event: 'error', listener: (error: unknown) => void): unknown;
-}): Promise<'ready' | 'unreachable' | ConfigError> {
+}
+
+/** Connects, and says how it went: ready, unreachable for now, or a refusal. It never waits past STARTUP_WAIT_MS. */
+function firstContact(client: Connecting): Promise<'ready' | 'unreachable' | ConfigError> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (outcome: 'ready' | 'unreachable' | ConfigError) => {
