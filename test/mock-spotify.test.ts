@@ -1,6 +1,7 @@
 // createMockSpotify() on its own: it must behave as CONTRACT.md §1 says Spotify does, or every other test proves nothing.
 import { createHash } from 'node:crypto';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { MAX_ACCESS_TOKENS, webApi } from '../src/testing/web-api.js';
 import { itNeeding } from './helpers/system.js';
 
 let spotify: MockSpotify;
@@ -313,19 +314,41 @@ describe('createMockSpotify', () => {
     });
   });
 
-  describe('GET /authorize', () => {
-    const authorize = (params: Record<string, string>) =>
-      fetch(`${spotify.url}/authorize?${new URLSearchParams(params).toString()}`, { redirect: 'manual' });
-
-    it('consents at once: back to the redirect URI with a code bound to it, and the state', async () => {
-      const res = await authorize({
-        client_id: 'id',
-        response_type: 'code',
-        redirect_uri: 'app://cb',
-        state: 's1',
-        scope: 'streaming',
+  describe('/authorize, the consent page', () => {
+    const address = (params: Record<string, string>) =>
+      `${spotify.url}/authorize?${new URLSearchParams(params).toString()}`;
+    /** The consent form's answer: it posts back to the address it was shown at. */
+    const consent = (params: Record<string, string>, answer: string) =>
+      fetch(address(params), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `consent=${answer}`,
+        redirect: 'manual',
       });
-      expect(res.status).toBe(302);
+    const params = {
+      client_id: 'id',
+      response_type: 'code',
+      redirect_uri: 'app://cb',
+      state: 's1',
+      scope: 'streaming',
+    };
+
+    it('shows the client id and each scope, escaped, with Agree and Cancel, and sends no code yet', async () => {
+      const res = await fetch(address({ ...params, scope: 'streaming <b>x</b>' }), { redirect: 'manual' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
+      const page = await res.text();
+      expect(page).toContain('<code id="client-id">id</code>');
+      expect(page).toContain('<li><code>streaming</code></li><li><code>&lt;b&gt;x&lt;/b&gt;</code></li>');
+      expect(page).toContain('value="agree"');
+      expect(page).toContain('value="cancel"');
+      expect(page).not.toContain('code=');
+    });
+
+    it('Agree: back to the redirect URI with a code bound to it and its scope, and the state', async () => {
+      const res = await consent(params, 'agree');
+      expect(res.status).toBe(303);
       const target = new URL(res.headers.get('location')!);
       expect(target.protocol).toBe('app:');
       expect(target.searchParams.get('state')).toBe('s1');
@@ -338,16 +361,19 @@ describe('createMockSpotify', () => {
       expect(swap.body.scope).toBe('streaming');
     });
 
+    it('Cancel: back to the redirect URI with error=access_denied and the state, and no code', async () => {
+      const target = new URL((await consent(params, 'cancel')).headers.get('location')!);
+      expect(Object.fromEntries(target.searchParams)).toEqual({ error: 'access_denied', state: 's1' });
+    });
+
+    it('refuses a consent that is neither', async () => {
+      expect((await consent(params, 'maybe')).status).toBe(400);
+    });
+
     it('binds a PKCE challenge sent to it', async () => {
       const verifier = 'p'.repeat(60);
       const challenge = createHash('sha256').update(verifier).digest('base64url');
-      const res = await authorize({
-        client_id: 'id',
-        response_type: 'code',
-        redirect_uri: 'app://cb',
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-      });
+      const res = await consent({ ...params, code_challenge: challenge, code_challenge_method: 'S256' }, 'agree');
       const code = new URL(res.headers.get('location')!).searchParams.get('code')!;
       expect(
         (await json({ grant_type: 'authorization_code', code, redirect_uri: 'app://cb' })).body.error_description,
@@ -355,16 +381,62 @@ describe('createMockSpotify', () => {
     });
 
     it('refuses an unknown client, and sends an unsupported response_type back as an error', async () => {
-      expect((await authorize({ client_id: 'nope', response_type: 'code', redirect_uri: 'app://cb' })).status).toBe(
-        400,
-      );
-      const res = await authorize({ client_id: 'id', response_type: 'token', redirect_uri: 'app://cb', state: 's' });
+      expect((await fetch(address({ ...params, client_id: 'nope' }))).status).toBe(400);
+      const res = await fetch(address({ ...params, response_type: 'token' }), { redirect: 'manual' });
       expect(new URL(res.headers.get('location')!).searchParams.get('error')).toBe('unsupported_response_type');
     });
   });
 
+  describe('GET /v1/me', () => {
+    const me = (authorization?: string) =>
+      fetch(`${spotify.url}/v1/me`, authorization === undefined ? {} : { headers: { authorization } });
+
+    it('answers a profile for an access token it issued, with what its scopes allow', async () => {
+      const swap = await json({
+        grant_type: 'authorization_code',
+        code: spotify.issueCode({ redirectUri: 'app://cb', scope: 'user-read-email' }),
+        redirect_uri: 'app://cb',
+      });
+      const res = await me(`Bearer ${swap.body.access_token as string}`);
+      expect(res.status).toBe(200);
+      const profile = await res.json();
+      expect(profile).toMatchObject({ id: 'mock-listener', display_name: 'Mock Listener', email: expect.any(String) });
+      expect(profile).not.toHaveProperty('country');
+    });
+
+    it('answers 401 in the Web API error shape for no token, an unknown one, or an expired one', async () => {
+      expect(await (await me()).json()).toEqual({ error: { status: 401, message: 'No token provided' } });
+      expect((await me('Bearer not-issued')).status).toBe(401);
+      const shortLived = await createMockSpotify({ expiresIn: 0 });
+      try {
+        const refreshed = await fetch(shortLived.tokenUrl, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${shortLived.clientId}:${shortLived.clientSecret}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: `grant_type=refresh_token&refresh_token=${shortLived.issueRefreshToken()}`,
+        });
+        const { access_token } = (await refreshed.json()) as { access_token: string };
+        const res = await fetch(`${shortLived.url}/v1/me`, { headers: { authorization: `Bearer ${access_token}` } });
+        expect(await res.json()).toEqual({ error: { status: 401, message: 'The access token expired' } });
+      } finally {
+        await shortLived.close();
+      }
+    });
+
+    it(`forgets the oldest access tokens past ${MAX_ACCESS_TOKENS}`, () => {
+      const api = webApi();
+      const asked = (accessToken: string) => api.me({ headers: { authorization: `Bearer ${accessToken}` } } as never);
+      for (let i = 0; i <= MAX_ACCESS_TOKENS; i++) api.remember(`token-${i}`, '', 3600);
+      expect(asked('token-0').status).toBe(401);
+      expect(asked('token-1').status).toBe(200);
+      expect(asked(`token-${MAX_ACCESS_TOKENS}`).status).toBe(200);
+    });
+  });
+
   it('answers 404 off the token path and 405 to other methods', async () => {
-    expect((await fetch(`${spotify.url}/v1/me`)).status).toBe(404);
+    expect((await fetch(`${spotify.url}/v1/tracks`)).status).toBe(404);
     expect((await fetch(spotify.tokenUrl)).status).toBe(405);
   });
 });

@@ -1,5 +1,5 @@
-// A mock of Spotify's accounts service on loopback: the token endpoint, an /authorize page whose user always
-// consents, and injected faults, served by one HTTP(S) server that counts its connections and keeps its latest requests.
+// A mock of Spotify on loopback: the token endpoint, the /authorize consent page, the Web API's /v1/me, and injected
+// faults, served by one HTTP(S) server that counts its connections and keeps its latest requests.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -9,6 +9,7 @@ import { faultQueue, serveFault } from './faults.js';
 import { parseForm, readBody, send } from './http.js';
 import { DEFAULT_SCOPE, tokenEndpoint } from './token-endpoint.js';
 import type { MockConnections, MockRequest, MockSpotify, MockSpotifyOptions } from './types.js';
+import { webApi } from './web-api.js';
 
 const MOCK_OPTION_KEYS = [
   'clientId',
@@ -22,9 +23,9 @@ const MOCK_OPTION_KEYS = [
 ] as const satisfies readonly (keyof MockSpotifyOptions)[];
 
 /**
- * Starts a mock of Spotify's accounts service on 127.0.0.1: `POST /api/token` behaving as Spotify's does (client
- * authentication, single-use codes bound to a redirect URI and PKCE challenge, refresh tokens, OAuth error JSON),
- * and `GET /authorize` answering at once as if the user consented.
+ * Starts a mock of Spotify on 127.0.0.1: `POST /api/token` behaving as Spotify's does (client authentication,
+ * single-use codes bound to a redirect URI and PKCE challenge, refresh tokens, OAuth error JSON), `/authorize` with
+ * a consent page (Agree or Cancel), and `GET /v1/me` with a made-up profile for the access tokens it issued.
  */
 export async function createMockSpotify(options: MockSpotifyOptions = {}): Promise<MockSpotify> {
   rejectUnknownKeys('createMockSpotify', options, MOCK_OPTION_KEYS);
@@ -38,7 +39,8 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     throw new TypeError('createMockSpotify: keepRequests must be a whole number, 0 or more (default 1000)');
   }
 
-  const endpoint = tokenEndpoint({ clientId, clientSecret, codeTtlMs, expiresIn, rotate });
+  const api = webApi();
+  const endpoint = tokenEndpoint({ clientId, clientSecret, codeTtlMs, expiresIn, rotate, onAccessToken: api.remember });
   const faults = faultQueue();
   const connections: MockConnections = { opened: 0, open: 0, tlsHandshakes: 0 };
   const requests: MockRequest[] = [];
@@ -68,9 +70,14 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
       if (requests.length >= keepRequests) requests.splice(0, requests.length - keepRequests + 1);
       requests.push(request);
     }
-    if (path === '/authorize' && req.method === 'GET') {
-      request.answer = authorize(searchParams, res, clientId, endpoint.issueCode);
+    if (path === '/authorize' && (req.method === 'GET' || req.method === 'POST')) {
+      request.answer = authorize(req.method, searchParams, form, res, clientId, endpoint.issueCode);
       return;
+    }
+    if (path === '/v1/me' && req.method === 'GET') {
+      const { status, body } = api.me(req);
+      request.answer = status;
+      return send(res, status, JSON.stringify(body));
     }
     if (path !== '/api/token') {
       request.answer = 404;

@@ -49,10 +49,19 @@ export interface TokenEndpointOptions {
   codeTtlMs: number;
   expiresIn: number;
   rotate: boolean;
+  /** Told of every access token issued, so the Web API can accept it. */
+  onAccessToken: (accessToken: string, scope: string, expiresIn: number) => void;
 }
 
 /** The token endpoint's state (codes and refresh tokens) and its answers. */
-export function tokenEndpoint({ clientId, clientSecret, codeTtlMs, expiresIn, rotate }: TokenEndpointOptions) {
+export function tokenEndpoint({
+  clientId,
+  clientSecret,
+  codeTtlMs,
+  expiresIn,
+  rotate,
+  onAccessToken,
+}: TokenEndpointOptions) {
   const codes = new Map<string, CodeRecord>();
   const refreshTokens = new Map<string, TokenRecord>();
 
@@ -93,7 +102,14 @@ export function tokenEndpoint({ clientId, clientSecret, codeTtlMs, expiresIn, ro
   }
 
   function tokens(scope: string, refreshToken: string | undefined): Answer {
-    const body: Record<string, unknown> = { access_token: token(), token_type: 'Bearer', scope, expires_in: expiresIn };
+    const accessToken = token();
+    onAccessToken(accessToken, scope, expiresIn);
+    const body: Record<string, unknown> = {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      scope,
+      expires_in: expiresIn,
+    };
     if (refreshToken !== undefined) body.refresh_token = refreshToken;
     return { status: 200, body };
   }

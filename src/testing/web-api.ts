@@ -1,0 +1,48 @@
+// The mock's Web API: GET /v1/me answers a made-up profile for the access tokens the token endpoint issued.
+import type { IncomingMessage } from 'node:http';
+import type { Answer } from './token-endpoint.js';
+
+/** The access tokens remembered at once; past it the oldest are forgotten, so a long demo's memory stays flat. */
+export const MAX_ACCESS_TOKENS = 10_000;
+
+interface AccessTokenRecord {
+  scope: string;
+  expiresAt: number;
+}
+
+/** Spotify's Web API error shape, which differs from the accounts service's OAuth one. */
+const webApiError = (status: number, message: string): Answer => ({ status, body: { error: { status, message } } });
+
+/** The one listener every issued token belongs to; what the profile shows depends on the scopes granted. */
+function profile(scope: string): Record<string, unknown> {
+  const scopes = new Set(scope.split(' '));
+  return {
+    id: 'mock-listener',
+    display_name: 'Mock Listener',
+    type: 'user',
+    uri: 'spotify:user:mock-listener',
+    ...(scopes.has('user-read-private') ? { country: 'SE', product: 'premium' } : {}),
+    ...(scopes.has('user-read-email') ? { email: 'listener@example.com' } : {}),
+  };
+}
+
+export function webApi() {
+  const accessTokens = new Map<string, AccessTokenRecord>();
+
+  return {
+    remember: (accessToken: string, scope: string, expiresIn: number): void => {
+      if (accessTokens.size >= MAX_ACCESS_TOKENS) accessTokens.delete(accessTokens.keys().next().value!);
+      accessTokens.set(accessToken, { scope, expiresAt: Date.now() + expiresIn * 1000 });
+    },
+
+    /** The answer to GET /v1/me. */
+    me(req: IncomingMessage): Answer {
+      const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      if (match === null) return webApiError(401, 'No token provided');
+      const record = accessTokens.get(match[1]!);
+      if (record === undefined) return webApiError(401, 'Invalid access token');
+      if (Date.now() >= record.expiresAt) return webApiError(401, 'The access token expired');
+      return { status: 200, body: profile(record.scope) };
+    },
+  };
+}
