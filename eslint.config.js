@@ -35,4 +35,6 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  // The check page's script runs in the browser.
+  { files: ['src/server/check/*.js'], languageOptions: { globals: globals.browser } },
 );

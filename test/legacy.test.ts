@@ -112,8 +112,13 @@ describe('GET /callback (Spotify sends the browser here)', () => {
 describe('POST / (the exchange)', () => {
   it('runs the whole 5.x flow: browser legs, swap with an empty refresh_token, refresh with an empty code', async () => {
     const start = await h.http.get('/spotify/?response_type=code&state=abc123&scope=streaming&show_dialog=False');
-    // The browser follows to Spotify, which (the user consenting) sends it to the server's callback.
-    const consent = await fetch(start.headers.location!, { redirect: 'manual' });
+    // The browser follows to Spotify, where the user agrees, and is sent to the server's callback.
+    const consent = await fetch(start.headers.location!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'consent=agree',
+      redirect: 'manual',
+    });
     const atCallback = new URL(consent.headers.get('location')!);
     expect(`${atCallback.origin}${atCallback.pathname}`).toBe(SERVER_CALLBACK);
     const back = await h.http.get(`/spotify/callback${atCallback.search}`);

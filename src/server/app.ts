@@ -3,6 +3,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger as PinoLogger } from 'pino';
 import { tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
+import { checkPage, checkRedirectUri } from './check/routes.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig } from './config.js';
 
 export interface AppState {
@@ -20,6 +21,8 @@ export interface AppParts {
   rateLimitDegraded: () => boolean;
   log: PinoLogger;
   state: AppState;
+  /** Where browsers reach this server, without a trailing slash: the check page's redirect URI is built on it. */
+  publicUrl: string;
 }
 
 /** tokenSwap() checks its options; a refusal is reported under the variable that fed the option. */
@@ -38,10 +41,16 @@ function sendJson(res: express.Response, status: number, body: object): void {
   res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
-export function createApp({ config, cipher, spotify, rateLimit, rateLimitDegraded, log, state }: AppParts): Express {
+export function createApp(parts: AppParts): Express {
+  const { config, cipher, spotify, rateLimit, rateLimitDegraded, log, state, publicUrl } = parts;
+  // While the check page is on, the swap also takes the page's own redirect URI.
+  const allowedRedirectUris = [
+    ...(config.allowedRedirectUris ?? []),
+    ...(config.loginCheck ? [checkRedirectUri(publicUrl)] : []),
+  ];
   const options: TokenSwapOptions = {
     ...spotify,
-    ...(config.allowedRedirectUris === undefined ? {} : { allowedRedirectUris: config.allowedRedirectUris }),
+    ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
     hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
@@ -61,6 +70,22 @@ export function createApp({ config, cipher, spotify, rateLimit, rateLimitDegrade
   });
   if (config.corsOrigins !== undefined) {
     app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
+  }
+  if (config.loginCheck) {
+    app.use(
+      '/check',
+      checkPage({
+        mode: config.mode,
+        clientId: spotify.clientId,
+        appRedirectUri: spotify.redirectUri,
+        accountsUrl: spotify.accountsUrl ?? 'https://accounts.spotify.com',
+        // A mock given as SPOTIFY_ACCOUNTS_URL plays the Web API too.
+        apiUrl: spotify.accountsUrl ?? 'https://api.spotify.com',
+        publicUrl,
+        legacyExchange: config.legacyExchange !== false,
+        rateLimit,
+      }),
+    );
   }
   app.use(swap);
   app.use((_req, res) => sendJson(res, 404, { error: 'not_found', error_description: 'No such route' }));

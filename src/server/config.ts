@@ -35,6 +35,10 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** Connections open at once; past it, a new one is closed at once. */
   maxConnections: number;
+  /** Serve the login check page at /check: always in demo mode, with real credentials only when asked. */
+  loginCheck: boolean;
+  /** Where browsers and apps reach this server, without a trailing slash; undefined: the address it listens on. */
+  publicUrl: string | undefined;
 }
 
 /** A configuration the server refuses to start with; its message names the variable and never holds a secret. */
@@ -131,6 +135,19 @@ function corsOrigins(env: Env): ServerConfig['corsOrigins'] {
     }
   }
   return origins;
+}
+
+/** An http(s) URL with no query or fragment: the check page's redirect URI is built on it, so it must be exact. */
+function publicUrl(env: Env): string | undefined {
+  const value = text(env, 'PUBLIC_URL');
+  if (value === undefined) return undefined;
+  const url = parseUrl(value);
+  if (url === undefined || !/^https?:$/.test(url.protocol) || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(
+      'PUBLIC_URL must be the http(s) address browsers and apps reach this server at, with no query: https://swap.example.com',
+    );
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 /** A redis:// or rediss:// URL that parses; the message never quotes it, since it may hold a password. */
@@ -230,5 +247,7 @@ export function readConfig(env: Env): ServerConfig {
     corsOrigins: corsOrigins(env),
     trustProxy: trustProxy(env),
     logLevel: logLevel as LogLevel,
+    loginCheck: mode === 'demo' || flag(env, 'LOGIN_CHECK'),
+    publicUrl: publicUrl(env),
   };
 }

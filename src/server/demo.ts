@@ -8,8 +8,8 @@ export const DEMO_REDIRECT_URI = 'spotify-token-swap-demo://callback';
 export interface Demo {
   spotify: MockSpotify;
   cipher: RefreshTokenCipher;
-  /** The walk-through for a server listening at `url`. */
-  walkthrough(url: string): Promise<string>;
+  /** The walk-through for a server listening at `url`, whose check page is at `checkUrl`. */
+  walkthrough(url: string, checkUrl: string): Promise<string>;
 }
 
 export async function startDemo(cipher: RefreshTokenCipher | undefined): Promise<Demo> {
@@ -20,13 +20,15 @@ export async function startDemo(cipher: RefreshTokenCipher | undefined): Promise
   return {
     spotify,
     cipher: demoCipher,
-    async walkthrough(url) {
+    async walkthrough(url, checkUrl) {
       const code = spotify.issueCode({ redirectUri: DEMO_REDIRECT_URI });
       const sealed = await demoCipher.encrypt(spotify.issueRefreshToken());
       return [
         '',
+        `Open ${checkUrl} to log in through the mock Spotify and see the swap and refresh answers.`,
+        '',
         'spotify-token-swap is running in demo mode: SPOTIFY_CLIENT_ID is not set, so a mock Spotify on',
-        `${spotify.url} plays Spotify's part. Try it:`,
+        `${spotify.url} plays Spotify's part. Or try it with curl:`,
         '',
         '  # Swap an authorization code for tokens (a code works once: run it twice to see invalid_grant)',
         `  curl -s -X POST ${url}/swap -d code=${code}`,

@@ -1,9 +1,10 @@
 // Starting and stopping the standalone server: configuration, demo mode, rate limiter, listening, and draining on shutdown.
 import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { createApp, type AppState } from './app.js';
+import { checkRedirectUri } from './check/routes.js';
 import { ConfigError, readConfig, type ServerConfig } from './config.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
 import { logDestination, type LogDestination } from './log-destination.js';
@@ -45,7 +46,9 @@ function listenError(error: unknown, port: number, host: string | undefined): un
 
 function urlOf(address: AddressInfo): string {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host === '[::]' || host === '0.0.0.0' ? 'localhost' : host}:${address.port}`;
+  // Every interface includes loopback. 127.0.0.1 rather than localhost: Spotify takes loopback redirect URIs only as
+  // IP literals.
+  return `http://${host === '[::]' || host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
 }
 
 /** What the server says goes to `destination`: its JSON log lines, and in demo mode the walk-through first. */
@@ -57,6 +60,7 @@ export async function startServer(
   const log = pino({ name: 'spotify-token-swap', level: config.logLevel }, destination);
   let demo: Demo | undefined;
   let limiter: RateLimiter | undefined;
+  let server: Server | undefined;
   const release = async () => {
     await limiter?.close();
     await demo?.spotify.close();
@@ -69,6 +73,26 @@ export async function startServer(
         ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log)
         : undefined;
     const state: AppState = { draining: false };
+    server = createServer({
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // Node looks for connections past their timeouts every 30 s by default, which would let a 5 s limit hold
+      // for 35 s.
+      connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS,
+    });
+    server.maxConnections = config.maxConnections;
+    // A demo holds a throwaway mock Spotify: keep it on this machine unless HOST says otherwise.
+    const host = config.host ?? (demo === undefined ? undefined : '127.0.0.1');
+    server.listen(config.port, host);
+    try {
+      await once(server, 'listening');
+    } catch (error) {
+      throw listenError(error, config.port, host);
+    }
+    const url = urlOf(server.address() as AddressInfo);
+    // The app is built once the port is known: the check page's redirect URI contains it, unless PUBLIC_URL is set.
+    const publicUrl = config.publicUrl ?? url;
     const app = createApp({
       config,
       cipher: demo?.cipher ?? config.cipher!,
@@ -90,23 +114,13 @@ export async function startServer(
       rateLimitDegraded: () => limiter?.degraded() ?? false,
       log,
       state,
+      publicUrl,
     });
-
-    const server = createServer(
-      {
-        headersTimeout: config.headersTimeoutMs,
-        requestTimeout: config.requestTimeoutMs,
-        keepAliveTimeout: config.keepAliveTimeoutMs,
-        // Node looks for connections past their timeouts every 30 s by default, which would let a 5 s limit hold
-        // for 35 s.
-        connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS,
-      },
-      app,
-    );
-    server.maxConnections = config.maxConnections;
     // While draining, a connection that finishes its request is closed rather than kept alive. One listener
-    // function for every request: nothing is built per request for a shutdown that rarely comes.
-    const closeIdle = () => server.closeIdleConnections();
+    // function for every request: nothing is built per request for a shutdown that rarely comes. It runs before
+    // the app, which may answer at once.
+    const listening = server;
+    const closeIdle = () => listening.closeIdleConnections();
     const onFinish = () => {
       if (state.draining) setImmediate(closeIdle);
     };
@@ -114,15 +128,7 @@ export async function startServer(
       if (state.draining) res.setHeader('Connection', 'close');
       res.once('finish', onFinish);
     });
-    // A demo holds a throwaway mock Spotify: keep it on this machine unless HOST says otherwise.
-    const host = config.host ?? (demo === undefined ? undefined : '127.0.0.1');
-    server.listen(config.port, host);
-    try {
-      await once(server, 'listening');
-    } catch (error) {
-      throw listenError(error, config.port, host);
-    }
-    const url = urlOf(server.address() as AddressInfo);
+    server.on('request', app);
     log.info(
       {
         event: 'listening',
@@ -132,19 +138,28 @@ export async function startServer(
         sharedRateLimit: config.redisUrl !== undefined,
         cors: config.corsOrigins !== undefined,
         legacyExchange: config.legacyExchange !== false,
+        loginCheck: config.loginCheck,
       },
       `spotify-token-swap listening on ${url}`,
     );
-    if (demo !== undefined) destination.write(await demo.walkthrough(url));
+    const checkUrl = `${publicUrl}/check/`;
+    if (demo !== undefined) {
+      destination.write(await demo.walkthrough(url, checkUrl));
+    } else if (config.loginCheck) {
+      log.warn(
+        { event: 'login_check', url: checkUrl, redirectUri: checkRedirectUri(publicUrl) },
+        `login check page at ${checkUrl}: a set-up tool, turn LOGIN_CHECK off once your app logs in`,
+      );
+    }
 
     let stopping: Promise<void> | undefined;
     const stop = (signal = 'stop') => {
       stopping ??= (async () => {
         state.draining = true;
         log.info({ event: 'shutdown', signal }, 'draining in-flight requests');
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), drainMs(config));
+        const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+        listening.closeIdleConnections();
+        const force = setTimeout(() => listening.closeAllConnections(), drainMs(config));
         await closed;
         clearTimeout(force);
         await release();
@@ -156,6 +171,7 @@ export async function startServer(
     };
     return { url, stop };
   } catch (error) {
+    if (server?.listening === true) await new Promise((resolve) => server!.close(resolve));
     await release();
     throw error;
   }

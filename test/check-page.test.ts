@@ -1,0 +1,246 @@
+// The login check page's routes, over HTTP: what they answer, the state cookie, the headers that keep codes and
+// tokens out of caches, referrers and other origins, and when the page is on at all. The browser flows are in
+// check-page.browser.test.ts.
+import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { checkUrl, startCheckServer, type CheckServer } from './helpers/check.js';
+import { findLeaks } from './helpers/secrets.js';
+
+const SECRET = 'check-page-test-secret-of-32-characters';
+const running: CheckServer[] = [];
+let spotify: MockSpotify;
+
+beforeAll(async () => {
+  spotify = await createMockSpotify();
+});
+afterAll(() => spotify.close());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+});
+
+async function start(env: Record<string, string> = {}): Promise<CheckServer> {
+  const server = await startCheckServer(env);
+  running.push(server);
+  return server;
+}
+
+const spotifyEnv = (extra: Record<string, string> = {}) => ({
+  SPOTIFY_CLIENT_ID: spotify.clientId,
+  SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+  SPOTIFY_REDIRECT_URI: 'myapp://callback',
+  SPOTIFY_ACCOUNTS_URL: spotify.url,
+  TOKEN_ENCRYPTION_SECRETS: SECRET,
+  ...extra,
+});
+
+const get = (url: string, cookie?: string) =>
+  fetch(url, { redirect: 'manual', ...(cookie === undefined ? {} : { headers: { cookie } }) });
+
+/** Starts a login: the address of the consent page it sends the browser to, and the cookie it sets. */
+async function login(server: CheckServer) {
+  const res = await get(checkUrl(server, 'login'));
+  expect(res.status).toBe(303);
+  const authorize = new URL(res.headers.get('location')!);
+  const setCookie = res.headers.get('set-cookie')!;
+  return { authorize, setCookie, cookie: setCookie.split(';', 1)[0]! };
+}
+
+/** What the mock sends the browser back with when the user agrees on its consent page. */
+async function agree(authorize: URL): Promise<URL> {
+  const res = await fetch(authorize, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'consent=agree',
+    redirect: 'manual',
+  });
+  return new URL(res.headers.get('location')!);
+}
+
+const dataOf = (page: string, name: string) => new RegExp(`data-${name}="([^"]*)"`).exec(page)?.[1];
+
+describe('in demo mode', () => {
+  it('redirects /check to /check/ so that the page can use relative addresses', async () => {
+    const server = await start();
+    const res = await get(`${server.url}/check`);
+    expect(res.status).toBe(301);
+    expect(new URL(res.headers.get('location')!, `${server.url}/check`).href).toBe(checkUrl(server));
+  });
+
+  it('serves the page with a strict CSP, no-store, no referrer, and the redirect URI and client settings', async () => {
+    const server = await start();
+    const res = await get(checkUrl(server));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const page = await res.text();
+    expect(page).toContain(`<code class="copy" id="redirect-uri">${server.url}/check/callback</code>`);
+    expect(page).toContain(`<code>${server.url}/swap</code>`);
+    expect(page).toContain(`<code>${server.url}/refresh</code>`);
+    expect(page).not.toContain('id="origin-warning"');
+    // Nothing from elsewhere: every stylesheet, script and link is relative or this server's.
+    for (const [, address] of page.matchAll(/(?:src|href)="([^"]+)"/g)) {
+      expect(new URL(address!, checkUrl(server)).origin).toBe(server.url);
+    }
+  });
+
+  it('serves its stylesheet and script from files, with their types', async () => {
+    const server = await start();
+    const css = await get(checkUrl(server, 'check.css'));
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(await css.text()).toContain('--accent');
+    const js = await get(checkUrl(server, 'check.js'));
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await js.text()).toContain("post('../swap'");
+  });
+
+  it('prints the check page first, before the curl walk-through', async () => {
+    const server = await start();
+    const walkthrough = server.output.find((line) => line.includes('curl'))!;
+    expect(walkthrough.trim().split('\n')[0]).toBe(
+      `Open ${checkUrl(server)} to log in through the mock Spotify and see the swap and refresh answers.`,
+    );
+  });
+});
+
+describe('the login', () => {
+  it('starts at /authorize with PKCE (S256), a fresh state, and that state in an HttpOnly, SameSite cookie', async () => {
+    const server = await start();
+    const { authorize, setCookie } = await login(server);
+    const demoSpotify = new URL(authorize.origin);
+    expect(demoSpotify.hostname).toBe('127.0.0.1');
+    expect(authorize.pathname).toBe('/authorize');
+    const params = authorize.searchParams;
+    expect(params.get('response_type')).toBe('code');
+    expect(params.get('redirect_uri')).toBe(`${server.url}/check/callback`);
+    expect(params.get('code_challenge_method')).toBe('S256');
+    expect(params.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(params.get('state')).toMatch(/^[\w-]{43}$/);
+    expect(setCookie).toMatch(/^check_login=[\w-]+\.[\w-]+; Path=\/check\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    expect(setCookie.split(';', 1)[0]).toContain(params.get('state'));
+
+    const second = await login(server);
+    expect(second.authorize.searchParams.get('state')).not.toBe(params.get('state'));
+  });
+
+  it('hands the page the code and the verifier when the state matches, spends the cookie, and the swap takes them', async () => {
+    const server = await start();
+    const { authorize, cookie } = await login(server);
+    const back = await agree(authorize);
+    const res = await get(back.href, cookie);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toMatch(/^check_login=; Path=\/check\/; Max-Age=0;/);
+    const page = await res.text();
+    const code = dataOf(page, 'code')!;
+    expect(code).toBe(back.searchParams.get('code'));
+
+    const swap = await fetch(`${server.url}/swap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        code,
+        code_verifier: dataOf(page, 'verifier')!,
+        redirect_uri: dataOf(page, 'redirect-uri')!,
+      }),
+    });
+    expect(swap.status).toBe(200);
+    const tokens = (await swap.json()) as Record<string, string>;
+
+    const me = await fetch(checkUrl(server, 'me'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(await me.json()).toEqual({ id: 'mock-listener', display_name: 'Mock Listener', product: 'premium' });
+    expect(findLeaks(server.output, [code, tokens.access_token!, tokens.refresh_token!])).toEqual([]);
+  });
+
+  it.each([
+    ['a state that differs from the cookie', (state: string) => `state=${state}x`],
+    ['no state', () => ''],
+  ])('refuses a callback with %s: 400, and no code on the page', async (_name, changed) => {
+    const server = await start();
+    const { authorize, cookie } = await login(server);
+    const back = await agree(authorize);
+    const state = back.searchParams.get('state')!;
+    const res = await get(
+      `${server.url}/check/callback?code=${back.searchParams.get('code')}&${changed(state)}`,
+      cookie,
+    );
+    expect(res.status).toBe(400);
+    const page = await res.text();
+    expect(page).toContain('Refused');
+    expect(dataOf(page, 'code')).toBe('');
+  });
+
+  it('refuses a callback whose browser holds no cookie', async () => {
+    const server = await start();
+    const back = await agree((await login(server)).authorize);
+    const res = await get(back.href);
+    expect(res.status).toBe(400);
+    expect(dataOf(await res.text(), 'code')).toBe('');
+  });
+
+  it('says what access_denied means, and that nothing came back on a reload', async () => {
+    const server = await start();
+    const { authorize, cookie } = await login(server);
+    const state = authorize.searchParams.get('state')!;
+    const denied = await (await get(checkUrl(server, `callback?error=access_denied&state=${state}`), cookie)).text();
+    expect(denied).toContain('access_denied');
+    expect(denied).toContain('User Management');
+    const reload = await (await get(checkUrl(server, 'callback'))).text();
+    expect(reload).toContain('Nothing to check here');
+  });
+
+  it("answers /check/me's failures as 400 or 502 JSON, never passing Spotify's body on", async () => {
+    const server = await start();
+    const none = await fetch(checkUrl(server, 'me'), { method: 'POST' });
+    expect(none.status).toBe(400);
+    const unknown = await fetch(checkUrl(server, 'me'), {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-token-spotify-issued' },
+    });
+    expect(unknown.status).toBe(502);
+    expect(await unknown.json()).toEqual({
+      error: 'bad_gateway',
+      error_description: "Spotify's /v1/me answered 401",
+    });
+  });
+});
+
+describe('with Spotify credentials', () => {
+  it('is off unless LOGIN_CHECK=1, and the swap then refuses its redirect URI', async () => {
+    const server = await start(spotifyEnv());
+    expect((await get(checkUrl(server))).status).toBe(404);
+    const code = spotify.issueCode({ redirectUri: `${server.url}/check/callback` });
+    const swap = await fetch(`${server.url}/swap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ code, redirect_uri: `${server.url}/check/callback` }),
+    });
+    expect(swap.status).toBe(400);
+    expect(((await swap.json()) as { error: string }).error).toBe('invalid_request');
+  });
+
+  it('with LOGIN_CHECK=1 and PUBLIC_URL: the redirect URI, a Secure cookie under its path, a warning, a log line', async () => {
+    const server = await start(spotifyEnv({ LOGIN_CHECK: '1', PUBLIC_URL: 'https://swap.example.com/spotify/' }));
+    const page = await (await get(checkUrl(server))).text();
+    expect(page).toContain(
+      '<code class="copy" id="redirect-uri">https://swap.example.com/spotify/check/callback</code>',
+    );
+    expect(page).toContain('<code>https://swap.example.com/spotify/swap</code>');
+    expect(page).toContain('turn LOGIN_CHECK off');
+    // Opened at 127.0.0.1: the login would come back to swap.example.com, without this browser's cookie.
+    expect(page).toContain('id="origin-warning"');
+    const { setCookie, authorize } = await login(server);
+    expect(setCookie).toMatch(/; Path=\/spotify\/check\/; .*; Secure$/);
+    expect(authorize.searchParams.get('client_id')).toBe(spotify.clientId);
+    const line = server.output
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((l) => l.event === 'login_check');
+    expect(line).toMatchObject({ level: 40, redirectUri: 'https://swap.example.com/spotify/check/callback' });
+  });
+});

@@ -1,0 +1,20 @@
+// The standalone server started in this process for the check page's tests, with its log lines kept.
+import type { RunningServer } from '../../src/server/index.js';
+import { startServer } from '../../src/server/index.js';
+
+export interface CheckServer extends RunningServer {
+  /** Everything the server wrote: JSON log lines and, in demo mode, the walk-through. */
+  output: string[];
+}
+
+export async function startCheckServer(env: Record<string, string> = {}): Promise<CheckServer> {
+  const output: string[] = [];
+  const server = await startServer(
+    { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    { write: (line) => void output.push(line), flush: () => Promise.resolve() },
+  );
+  return { ...server, output };
+}
+
+/** The check page's address on this server. */
+export const checkUrl = (server: { url: string }, path = ''): string => `${server.url}/check/${path}`;
