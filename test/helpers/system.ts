@@ -1,10 +1,15 @@
-// Tests that need a program npm does not install (redis-server, curl, openssl): skipped with one line saying what to
+// Tests that need a program npm does not install (redis-server, curl, openssl, chromium): skipped with one line saying what to
 // install, so that `npm install && npm test` passes anywhere, unless REQUIRE_SYSTEM_TESTS=1 (set by .ci/run), where a
 // missing program fails them instead.
 import { spawnSync } from 'node:child_process';
 
 /** The Debian package of each program. */
-const PACKAGES: Readonly<Record<string, string>> = { 'redis-server': 'redis-server', curl: 'curl', openssl: 'openssl' };
+const PACKAGES: Readonly<Record<string, string>> = {
+  'redis-server': 'redis-server',
+  curl: 'curl',
+  openssl: 'openssl',
+  chromium: 'chromium',
+};
 
 export const hasProgram = (program: string): boolean =>
   spawnSync('sh', ['-c', 'command -v "$0"', program], { stdio: 'ignore' }).status === 0;
