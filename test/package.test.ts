@@ -250,7 +250,7 @@ import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';`
   );
 });
 
-it('runs the packaged bin: the demo server answers its own walk-through', async () => {
+it('runs the packaged bin: the demo server answers its own walk-through and serves its check page', async () => {
   const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
   expect(readFileSync(join(installed, bin['spotify-token-swap']!), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(
     true,
@@ -268,6 +268,10 @@ it('runs the packaged bin: the demo server answers its own walk-through', async 
     const [, url, code] = /curl -s -X POST (\S+)\/swap -d code=(\S+)/.exec(out)!;
     const res = await fetch(`${url}/swap`, { method: 'POST', body: new URLSearchParams({ code: code! }) });
     expect(res.status).toBe(200);
+    // The page's HTML, CSS and script are files beside the code: the tarball must carry them.
+    for (const path of ['', 'callback', 'check.css', 'check.js']) {
+      expect((await fetch(`${url}/check/${path}`)).status).toBe(200);
+    }
   } finally {
     child.kill();
   }
