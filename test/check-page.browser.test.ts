@@ -158,6 +158,46 @@ describeNeeding(['chromium'], 'in Chromium', () => {
     }
   });
 
+  it.each([
+    [
+      "Spotify's 429",
+      { type: 'rateLimit', retryAfter: 7 } as const,
+      'The swap failed: 429 too_many_requests',
+      'wait 7 seconds',
+    ],
+    [
+      'a redirect URI mismatch',
+      {
+        type: 'status',
+        status: 400,
+        body: '{"error":"invalid_grant","error_description":"Invalid redirect URI"}',
+      } as const,
+      'The swap failed: 400 invalid_grant',
+      'Redirect URI mismatch',
+    ],
+  ])('shows %s with what to fix', async (_name, fault, headline, advice) => {
+    const spotify = await createMockSpotify();
+    try {
+      const server = await start({
+        SPOTIFY_CLIENT_ID: spotify.clientId,
+        SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+        SPOTIFY_REDIRECT_URI: 'myapp://callback',
+        SPOTIFY_ACCOUNTS_URL: spotify.url,
+        TOKEN_ENCRYPTION_SECRETS: 'check-browser-test-secret-of-32-chars',
+        LOGIN_CHECK: '1',
+      });
+      await toConsent(server);
+      spotify.fail(fault);
+      await page.click('button[value=agree]');
+      await page.waitForSelector('#outcome.error');
+      expect(await page.textContent('#headline')).toBe(headline);
+      expect(await page.textContent('#advice')).toContain(advice);
+      expect(await page.isHidden('#swap')).toBe(true);
+    } finally {
+      await spotify.close();
+    }
+  });
+
   describe('SpotifyAPI-NET 5.x, the browser leg', () => {
     let spotify: MockSpotify;
     let server: Server;

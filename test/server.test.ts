@@ -126,6 +126,9 @@ describe('refusing to start', () => {
     ['a REDIS_URL with a bad port', { REDIS_URL: 'redis://127.0.0.1:notaport' }, /REDIS_URL must be a redis:\/\//],
     ['TRUST_PROXY=true', { TRUST_PROXY: 'true' }, /TRUST_PROXY=true .* turns the rate limit off.*TRUST_PROXY=1/],
     ['a bad TRUST_PROXY', { TRUST_PROXY: 'garbage' }, /TRUST_PROXY must be a number of proxies/],
+    ['a PUBLIC_URL without a scheme', { PUBLIC_URL: 'swap.example.com' }, /PUBLIC_URL must be the http\(s\) address/],
+    ['a PUBLIC_URL with a query', { PUBLIC_URL: 'https://swap.example.com/?a=1' }, /PUBLIC_URL must be/],
+    ['a LOGIN_CHECK that is not 1 or 0', { LOGIN_CHECK: 'yes' }, /LOGIN_CHECK must be 1 or 0/],
     [
       'a CORS origin without a scheme',
       { CORS_ORIGINS: 'example.com' },
