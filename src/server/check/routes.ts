@@ -23,7 +23,7 @@ export interface CheckOptions {
 }
 
 /** Only what "logged in as" needs: the profile's name, id and plan. */
-export const CHECK_SCOPE = 'user-read-private';
+const CHECK_SCOPE = 'user-read-private';
 
 export const checkRedirectUri = (publicUrl: string): string => `${publicUrl}/check/callback`;
 
