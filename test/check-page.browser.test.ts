@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { tokenSwap } from '../src/index.js';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { launchChromium } from './helpers/browser.js';
-import { checkUrl, startCheckServer, type CheckServer } from './helpers/check.js';
+import { checkUrl, spotifyEnv, startCheckServer, type CheckServer } from './helpers/check.js';
 import { closeServer, routerOptions } from './helpers/harness.js';
 import { findLeaks } from './helpers/secrets.js';
 import { describeNeeding } from './helpers/system.js';
@@ -130,15 +130,7 @@ describeNeeding(['chromium'], 'in Chromium', () => {
   it('with LOGIN_CHECK=1 against a Spotify that rotates: every client fits, and Refresh says the token changed', async () => {
     const spotify = await createMockSpotify({ rotateRefreshTokens: true });
     try {
-      const server = await start({
-        SPOTIFY_CLIENT_ID: spotify.clientId,
-        SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
-        SPOTIFY_REDIRECT_URI: 'myapp://callback',
-        SPOTIFY_ACCOUNTS_URL: spotify.url,
-        TOKEN_ENCRYPTION_SECRETS: 'check-browser-test-secret-of-32-chars',
-        LOGIN_CHECK: '1',
-        LEGACY_EXCHANGE: '1',
-      });
+      const server = await start(spotifyEnv(spotify, { LOGIN_CHECK: '1', LEGACY_EXCHANGE: '1' }));
       await toConsent(server);
       await agreeAndSwap();
       const fits = (await table('clients')).map((row) => row[1]);
@@ -178,14 +170,7 @@ describeNeeding(['chromium'], 'in Chromium', () => {
   ])('shows %s with what to fix', async (_name, fault, headline, advice) => {
     const spotify = await createMockSpotify();
     try {
-      const server = await start({
-        SPOTIFY_CLIENT_ID: spotify.clientId,
-        SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
-        SPOTIFY_REDIRECT_URI: 'myapp://callback',
-        SPOTIFY_ACCOUNTS_URL: spotify.url,
-        TOKEN_ENCRYPTION_SECRETS: 'check-browser-test-secret-of-32-chars',
-        LOGIN_CHECK: '1',
-      });
+      const server = await start(spotifyEnv(spotify, { LOGIN_CHECK: '1' }));
       await toConsent(server);
       spotify.fail(fault);
       await page.click('button[value=agree]');

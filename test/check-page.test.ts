@@ -2,10 +2,9 @@
 // tokens out of caches, referrers and other origins, and when the page is on at all. The browser flows are in
 // check-page.browser.test.ts.
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { checkUrl, startCheckServer, type CheckServer } from './helpers/check.js';
+import { checkUrl, spotifyEnv, startCheckServer, type CheckServer } from './helpers/check.js';
 import { findLeaks } from './helpers/secrets.js';
 
-const SECRET = 'check-page-test-secret-of-32-characters';
 const running: CheckServer[] = [];
 let spotify: MockSpotify;
 
@@ -22,15 +21,6 @@ async function start(env: Record<string, string> = {}): Promise<CheckServer> {
   running.push(server);
   return server;
 }
-
-const spotifyEnv = (extra: Record<string, string> = {}) => ({
-  SPOTIFY_CLIENT_ID: spotify.clientId,
-  SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
-  SPOTIFY_REDIRECT_URI: 'myapp://callback',
-  SPOTIFY_ACCOUNTS_URL: spotify.url,
-  TOKEN_ENCRYPTION_SECRETS: SECRET,
-  ...extra,
-});
 
 const get = (url: string, cookie?: string) =>
   fetch(url, { redirect: 'manual', ...(cookie === undefined ? {} : { headers: { cookie } }) });
@@ -213,7 +203,7 @@ describe('the login', () => {
 
 describe('with Spotify credentials', () => {
   it('is off unless LOGIN_CHECK=1, and the swap then refuses its redirect URI', async () => {
-    const server = await start(spotifyEnv());
+    const server = await start(spotifyEnv(spotify));
     expect((await get(checkUrl(server))).status).toBe(404);
     const code = spotify.issueCode({ redirectUri: `${server.url}/check/callback` });
     const swap = await fetch(`${server.url}/swap`, {
@@ -226,7 +216,9 @@ describe('with Spotify credentials', () => {
   });
 
   it('with LOGIN_CHECK=1 and PUBLIC_URL: the redirect URI, a Secure cookie under its path, a warning, a log line', async () => {
-    const server = await start(spotifyEnv({ LOGIN_CHECK: '1', PUBLIC_URL: 'https://swap.example.com/spotify/' }));
+    const server = await start(
+      spotifyEnv(spotify, { LOGIN_CHECK: '1', PUBLIC_URL: 'https://swap.example.com/spotify/' }),
+    );
     const page = await (await get(checkUrl(server))).text();
     expect(page).toContain(
       '<code class="copy" id="redirect-uri">https://swap.example.com/spotify/check/callback</code>',

@@ -1,7 +1,8 @@
 // The mock's token endpoint, POST /api/token: client authentication, single-use codes bound to a redirect URI and a
 // PKCE challenge, refresh tokens with optional rotation and revocation, and Spotify's OAuth error answers.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { equalStrings } from '../equal-strings.js';
 import { rejectUnknownKeys } from '../unknown-keys.js';
 import type { IssueCodeOptions } from './types.js';
 
@@ -36,12 +37,6 @@ const oauthError = (status: number, error: string, description: string): Answer 
   status,
   body: { error, error_description: description },
 });
-
-function equalStrings(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export interface TokenEndpointOptions {
   clientId: string;

@@ -1,5 +1,6 @@
 // The standalone server started in this process for the check page's tests, with its log lines kept.
 import type { RunningServer } from '../../src/server/index.js';
+import type { MockSpotify } from '../../src/testing/index.js';
 import { startServer } from '../../src/server/index.js';
 
 export interface CheckServer extends RunningServer {
@@ -18,3 +19,13 @@ export async function startCheckServer(env: Record<string, string> = {}): Promis
 
 /** The check page's address on this server. */
 export const checkUrl = (server: { url: string }, path = ''): string => `${server.url}/check/${path}`;
+
+/** The environment of a server for `spotify`, as with real credentials; `extra` adds LOGIN_CHECK and the like. */
+export const spotifyEnv = (spotify: MockSpotify, extra: Record<string, string> = {}): Record<string, string> => ({
+  SPOTIFY_CLIENT_ID: spotify.clientId,
+  SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+  SPOTIFY_REDIRECT_URI: 'myapp://callback',
+  SPOTIFY_ACCOUNTS_URL: spotify.url,
+  TOKEN_ENCRYPTION_SECRETS: 'check-page-test-secret-of-32-characters',
+  ...extra,
+});

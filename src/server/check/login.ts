@@ -1,6 +1,7 @@
 // The check page's login: a fresh state and PKCE verifier per attempt, kept in an HttpOnly cookie that only the
 // callback reads, so that a callback this browser did not start is refused.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { equalStrings } from '../../equal-strings.js';
 
 const COOKIE = 'check_login';
 /** As long as Spotify's consent may take a person; a code is good for minutes after that. */
@@ -39,7 +40,5 @@ export function matchingAttempt(cookieHeader: string | undefined, state: unknown
     .find((item) => item.startsWith(`${COOKIE}=`));
   const [kept, verifier] = (pair?.slice(COOKIE.length + 1) ?? '').split('.');
   if (kept === undefined || verifier === undefined || kept === '' || verifier === '') return undefined;
-  const a = Buffer.from(kept);
-  const b = Buffer.from(state);
-  return a.length === b.length && timingSafeEqual(a, b) ? { state: kept, verifier } : undefined;
+  return equalStrings(kept, state) ? { state: kept, verifier } : undefined;
 }

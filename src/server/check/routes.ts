@@ -106,6 +106,7 @@ function callbackOutcome(req: Request, publicUrl: string): Callback {
 
 export function checkPage(options: CheckOptions): Router {
   const { publicUrl } = options;
+  const publicOrigin = new URL(publicUrl).origin;
   const redirectUri = checkRedirectUri(publicUrl);
   const secure = publicUrl.startsWith('https:');
   const cookiePath = `${new URL(publicUrl).pathname.replace(/\/$/, '')}/check/`;
@@ -144,7 +145,7 @@ export function checkPage(options: CheckOptions): Router {
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, 'check/');
     const opened = `${req.protocol}://${req.get('host') ?? ''}`;
     const warning =
-      opened === new URL(publicUrl).origin
+      opened === publicOrigin
         ? ''
         : `<p class="warning" id="origin-warning">This page was opened at ${escapeHtml(opened)}, but its redirect URI ` +
           `is on ${escapeHtml(publicUrl)}: the login would come back to another address and be refused. Open ` +
