@@ -33,6 +33,31 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  // The portable core and the Fetch and Lambda doors run in Workers, Deno and Bun: web APIs only, and nothing of the
+  // Node door (the router, its body reader, its cipher) but through the core.
+  ...[
+    {
+      files: ['src/core/*.ts', 'src/fetch/*.ts', 'src/lambda/*.ts'],
+      outside: ['../*.js', '!../core/*.js', '!../fetch/*.js'],
+    },
+    { files: ['src/core/handlers/*.ts'], outside: ['../../*.js'] },
+  ].map(({ files, outside }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'buffer', 'crypto', 'http', 'querystring', 'timers', 'timers/*', 'undici', 'express'],
+              message: 'The portable core and the Fetch and Lambda doors use web APIs only.',
+            },
+            { group: outside, message: 'Only the core is shared with the Node door.' },
+          ],
+        },
+      ],
+    },
+  })),
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
   // The check page's script runs in the browser.

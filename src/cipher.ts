@@ -1,40 +1,22 @@
-// The refresh-token cipher hook: the built-in AES-256-GCM cipher, the plaintext opt-out, and the shape check.
+// The built-in AES-256-GCM refresh-token cipher on node:crypto; its format is shared with the WebCrypto one.
 import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync, timingSafeEqual } from 'node:crypto';
+import {
+  BASE64URL,
+  HEADER_BYTES,
+  HKDF_SALT,
+  IV_BYTES,
+  KEY_ID_BYTES,
+  KEY_ID_INFO,
+  KEY_INFO,
+  MIN_SEALED_BYTES,
+  TAG_BYTES,
+  UnsealError,
+  VERSION,
+  checkSecrets,
+  type RefreshTokenCipher,
+} from './core/sealed-format.js';
 
-/**
- * Seals refresh tokens before they leave the server and opens them when they come back.
- * Either method may return a promise (a KMS call, say). `decrypt` throws or rejects when its input is not genuine.
- */
-export interface RefreshTokenCipher {
-  encrypt(refreshToken: string): string | Promise<string>;
-  decrypt(sealed: string): string | Promise<string>;
-  /**
-   * Optional: whether a token `decrypt` just opened is sealed the way `encrypt` seals now. When it answers false,
-   * a refresh that Spotify did not rotate hands the token back sealed afresh, so that an old key can be retired
-   * without logging anyone out. Without it, the token goes back exactly as the client sent it.
-   */
-  isCurrent?(sealed: string): boolean | Promise<boolean>;
-}
-
-/** The loud opt-out: refresh tokens leave the server as Spotify issued them. */
-export const plaintextRefreshTokens: RefreshTokenCipher = Object.freeze({
-  encrypt: (refreshToken: string) => refreshToken,
-  decrypt: (sealed: string) => sealed,
-});
-
-export const MIN_SECRET_LENGTH = 32;
-const MIN_DISTINCT_CHARACTERS = 8;
-
-// Layout of a sealed token before base64url: version | key id | IV | ciphertext | GCM tag.
-// The version and key id are authenticated as associated data, so neither can be swapped.
-const VERSION = 1;
-const KEY_ID_BYTES = 4;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const HEADER_BYTES = 1 + KEY_ID_BYTES;
-const MIN_SEALED_BYTES = HEADER_BYTES + IV_BYTES + 1 + TAG_BYTES;
-const HKDF_SALT = 'spotify-token-swap';
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+export { plaintextRefreshTokens, type RefreshTokenCipher } from './core/sealed-format.js';
 
 /**
  * IVs are cut from a buffer of random bytes filled 128 IVs at a time: one call into OpenSSL's generator for every
@@ -60,15 +42,7 @@ interface Key {
 
 function deriveKey(secret: string): Key {
   const derive = (info: string, length: number) => Buffer.from(hkdfSync('sha256', secret, HKDF_SALT, info, length));
-  return { id: derive('refresh-token key id v1', KEY_ID_BYTES), key: derive('refresh-token aes-256-gcm v1', 32) };
-}
-
-/** Every failure to open looks the same, and says nothing of the input. */
-class UnsealError extends Error {
-  override readonly name = 'UnsealError';
-  constructor() {
-    super('The refresh token is not one this server sealed, or it was altered');
-  }
+  return { id: derive(KEY_ID_INFO, KEY_ID_BYTES), key: derive(KEY_INFO, 32) };
 }
 
 /**
@@ -76,27 +50,8 @@ class UnsealError extends Error {
  * The first secret seals; every secret opens, so secrets can be rotated without logging anyone out.
  * The output is URL-safe base64 with no padding: it survives query strings, form bodies and copy-paste.
  */
-export function aesGcmCipher(secrets: string | readonly string[]): RefreshTokenCipher {
-  const list = typeof secrets === 'string' ? [secrets] : secrets;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError('aesGcmCipher(secrets) needs a secret or a non-empty array of secrets, the sealing one first');
-  }
-  const generate = `(generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))")`;
-  list.forEach((secret: unknown, index) => {
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-      throw new TypeError(
-        `aesGcmCipher: secret #${index + 1} must be a string of at least ${MIN_SECRET_LENGTH} characters ${generate}`,
-      );
-    }
-    // A placeholder such as 32 x's or "abababab…" is long enough but no secret.
-    if (new Set(secret).size < MIN_DISTINCT_CHARACTERS) {
-      throw new TypeError(
-        `aesGcmCipher: secret #${index + 1} has fewer than ${MIN_DISTINCT_CHARACTERS} different characters: ` +
-          `use a random one ${generate}`,
-      );
-    }
-  });
-  const keys = list.map(deriveKey);
+export function aesGcmCipher(secrets: string | readonly string[] | undefined): RefreshTokenCipher {
+  const keys = checkSecrets(secrets).map(deriveKey);
   const sealing = keys[0]!;
   const header = Buffer.from([VERSION, ...sealing.id]);
   // Key ids are 4 bytes: should an older secret's id equal the sealing one's, a token's id cannot tell them apart,

@@ -1,6 +1,6 @@
 // Running the rateLimit hook's middlewares, and turning any error answer they write into the documented JSON.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, retryAfterSeconds } from './errors.js';
+import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, retryAfterSeconds } from './core/errors.js';
 import { sendJson } from './respond.js';
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => unknown;

@@ -6,5 +6,5 @@ export { tokenSwap };
 export default tokenSwap;
 export { aesGcmCipher, plaintextRefreshTokens } from './cipher.js';
 export type { RefreshTokenCipher } from './cipher.js';
-export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from './logging.js';
+export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from './core/logging.js';
 export type { LegacyExchangeOptions, TokenSwapHooks, TokenSwapOptions } from './options.js';

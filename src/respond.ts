@@ -1,6 +1,6 @@
 // Writing answers with plain Node response calls, so the router works under Express 4 and 5, Connect and node:http.
 import type { ServerResponse } from 'node:http';
-import type { OAuthError } from './errors.js';
+import type { OAuthError } from './core/errors.js';
 
 /** True once nothing more may be written: someone (a hook, a timeout) already answered, or the client left. */
 export function answered(res: ServerResponse): boolean {

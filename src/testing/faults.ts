@@ -1,6 +1,6 @@
 // The faults the mock serves in place of (or before) a real answer: checked when queued, picked per request, served.
 import type { ServerResponse } from 'node:http';
-import { nearest, rejectUnknownKeys } from '../unknown-keys.js';
+import { nearest, rejectUnknownKeys } from '../core/unknown-keys.js';
 import { drainedOrClosed, send } from './http.js';
 import type { FaultOptions, MockFault, MockRequest } from './types.js';
 

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { rejectUnknownKeys } from '../unknown-keys.js';
+import { rejectUnknownKeys } from '../core/unknown-keys.js';
 import { authorize } from './authorize.js';
 import { faultQueue, serveFault } from './faults.js';
 import { parseForm, readBody, send } from './http.js';

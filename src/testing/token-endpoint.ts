@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { equalStrings } from '../equal-strings.js';
-import { rejectUnknownKeys } from '../unknown-keys.js';
+import { rejectUnknownKeys } from '../core/unknown-keys.js';
 import type { IssueCodeOptions } from './types.js';
 
 export const DEFAULT_SCOPE = 'user-read-email user-read-private';

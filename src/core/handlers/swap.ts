@@ -1,5 +1,5 @@
 // POST /swap: an authorization code (and PKCE verifier) exchanged with Spotify for tokens, the refresh token sealed.
-import { optionalString, requiredString, type Fields } from '../body.js';
+import { optionalString, requiredString, type Fields } from '../fields.js';
 import { badGateway, invalidRequest } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';

@@ -1,5 +1,5 @@
 // Calling the refresh-token cipher hook: a token that fails to open is invalid_grant, a failure to seal is server_error.
-import type { RefreshTokenCipher } from '../cipher.js';
+import type { RefreshTokenCipher } from '../sealed-format.js';
 import { invalidGrant, serverError } from '../errors.js';
 
 export async function sealRefreshToken(cipher: RefreshTokenCipher, refreshToken: string): Promise<string> {

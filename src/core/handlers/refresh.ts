@@ -1,5 +1,5 @@
 // POST /refresh: a sealed refresh token opened, refreshed with Spotify, and the rotated one (if any) sealed.
-import { requiredString, type Fields } from '../body.js';
+import { requiredString, type Fields } from '../fields.js';
 import { invalidGrant } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';

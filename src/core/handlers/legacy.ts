@@ -1,6 +1,5 @@
 // SpotifyAPI-NET 5.x's single exchange URL: GET / to /authorize, GET /callback back to the app, POST / for swap and refresh.
-import type { IncomingMessage } from 'node:http';
-import { optionalString, type Fields } from '../body.js';
+import { optionalString, type Fields } from '../fields.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import { postRoute, type Route } from '../route.js';
@@ -17,10 +16,6 @@ function queryParam(query: URLSearchParams, name: string): string | undefined {
   const value = values[0];
   if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw invalidRequest(`${name} is too long`);
   return value === '' ? undefined : value;
-}
-
-function queryOf(req: IncomingMessage): URLSearchParams {
-  return new URL(req.url ?? '/', 'http://router.invalid').searchParams;
 }
 
 /** C#'s bool.ToString() says True/False; Spotify wants true/false. */
@@ -41,8 +36,8 @@ export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Gran
     method: 'GET',
     path: '/',
     event: 'legacy_authorize',
-    handle(req) {
-      const query = queryOf(req);
+    handle(request) {
+      const query = request.query();
       const state = queryParam(query, 'state');
       if (state === undefined) throw invalidRequest('state is required');
       const target = new URL(authorizeUrl);
@@ -63,8 +58,8 @@ export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Gran
     method: 'GET',
     path: '/callback',
     event: 'legacy_callback',
-    handle(req) {
-      const query = queryOf(req);
+    handle(request) {
+      const query = request.query();
       const target = new URL(clientCallbackUrl);
       const code = queryParam(query, 'code');
       const error = queryParam(query, 'error');

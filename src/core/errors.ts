@@ -74,11 +74,11 @@ export const MAX_RETRY_AFTER_SECONDS = 86_400;
  * fractions round up.
  */
 export function retryAfterSeconds(
-  header: string | string[] | number | undefined,
+  header: string | string[] | number | null | undefined,
   now = Date.now(),
 ): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value === '') return undefined;
+  if (value === undefined || value === null || value === '') return undefined;
   const text = String(value).trim();
   let seconds: number;
   if (/^\d+(\.\d+)?$/.test(text)) {

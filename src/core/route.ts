@@ -1,17 +1,25 @@
-// What a route is: its path, methods and handler, and the reply a handler gives (JSON, or a redirect).
-import { readFields, type BodyRequest, type Fields } from './body.js';
+// What a route is: its path, method and handler; what a handler sees of a request; the reply it gives.
+import type { Fields } from './fields.js';
 import type { TokenSwapRoute } from './logging.js';
 import type { UpstreamTrace } from './spotify.js';
 
 /** What a handler answers: JSON, or (legacy browser legs only) a redirect. */
 export type Reply = { status: number; body: object } | { status: number; location: string };
 
+/** What a handler may ask of a request, whichever door it came through. Each is read only when asked for. */
+export interface RouteRequest {
+  /** The query string's parameters. */
+  query(): URLSearchParams;
+  /** The body's fields (form or JSON); rejects with the documented 4xx for a body that cannot be read. */
+  fields(): Promise<Fields>;
+}
+
 /** One method on one path. Several routes may share a path; the others' methods make up its `Allow`. */
 export interface Route {
   method: 'GET' | 'POST';
   path: string;
   event: TokenSwapRoute;
-  handle(req: BodyRequest, trace: UpstreamTrace): Promise<Reply>;
+  handle(request: RouteRequest, trace: UpstreamTrace): Promise<Reply>;
 }
 
 /** A POST route whose handler reads the body's fields and answers 200 with JSON. */
@@ -24,6 +32,6 @@ export function postRoute(
     method: 'POST',
     path,
     event,
-    handle: async (req, trace) => ({ status: 200, body: await handler(await readFields(req), trace) }),
+    handle: async (request, trace) => ({ status: 200, body: await handler(await request.fields(), trace) }),
   };
 }

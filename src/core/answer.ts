@@ -1,0 +1,81 @@
+// One request on one path, whichever door it came through: the method chosen, the handler run, any failure made
+// the documented error, and the log event built from what the client got.
+import { methodNotAllowed, toOAuthError } from './errors.js';
+import { logEvent, outcomeOf, silentLogger, type Logger, type TokenSwapEvent } from './logging.js';
+import type { Reply, Route, RouteRequest } from './route.js';
+import type { UpstreamTrace } from './spotify.js';
+
+/** A reply, or an error's: status, JSON body and headers (Retry-After, Allow, Connection). */
+export type Answer = Reply | { status: number; body: object; headers: Readonly<Record<string, string>> };
+
+/** The routes of one path and the `Allow` its 405 names, worked out once. */
+export interface PathRoutes {
+  readonly routes: readonly Route[];
+  readonly allow: readonly string[];
+}
+
+export function pathRoutes(routes: readonly Route[]): PathRoutes {
+  // HEAD is GET without the body.
+  const allow = routes.flatMap((route) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
+  return { routes, allow };
+}
+
+/** The route serving `method` (HEAD as GET), if any. */
+export function routeFor(path: PathRoutes, method: string | undefined): Route | undefined {
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  return path.routes.find((route) => route.method === wanted);
+}
+
+/** Runs the route's handler. Never rejects: a failure is answered as its documented error, with its code. */
+export async function answer(
+  path: PathRoutes,
+  route: Route | undefined,
+  request: RouteRequest,
+  trace: UpstreamTrace,
+): Promise<{ answer: Answer; error?: string }> {
+  try {
+    if (route === undefined) throw methodNotAllowed(path.allow);
+    return { answer: await route.handle(request, trace) };
+  } catch (thrown) {
+    const error = toOAuthError(thrown);
+    return { answer: { status: error.status, body: error.body, headers: error.headers }, error: error.code };
+  }
+}
+
+/**
+ * Logs the one event of a request: what the client got (`status`, or undefined when it got nothing), the error code
+ * answered, and what the calls to Spotify came to. The silent logger costs nothing.
+ */
+export function logRequest(
+  logger: Logger,
+  path: PathRoutes,
+  route: Route | undefined,
+  started: number,
+  status: number | undefined,
+  error: string | undefined,
+  trace: UpstreamTrace,
+): void {
+  if (logger === silentLogger) return;
+  const name = (route ?? path.routes[0]!).event;
+  const durationMs = Math.round(performance.now() - started);
+  // Only what reached the client is reported as answered: a status nobody received is not logged as one.
+  const event: TokenSwapEvent =
+    status !== undefined
+      ? {
+          msg: `spotify-token-swap ${name} answered ${status}`,
+          event: name,
+          outcome: outcomeOf(status),
+          status,
+          durationMs,
+        }
+      : {
+          msg: `spotify-token-swap ${name} abandoned: the connection closed before the answer`,
+          event: name,
+          outcome: 'abandoned',
+          durationMs,
+        };
+  if (error !== undefined && status !== undefined) event.error = error;
+  if (trace.status !== undefined) event.upstreamStatus = trace.status;
+  if (trace.attempts > 0) event.upstreamAttempts = trace.attempts;
+  logEvent(logger, event);
+}

@@ -1,0 +1,221 @@
+// The options every door shares, their defaults, and their validation into the resolved configuration the handlers
+// read. Each door adds its own rateLimit hook (and the Fetch handler its basePath and fetch) and checks those itself.
+import { silentLogger, type Logger } from './logging.js';
+import type { RefreshTokenCipher } from './sealed-format.js';
+import { rejectUnknownKeys } from './unknown-keys.js';
+
+/** The options of `tokenSwap()` and `tokenSwapHandler()` but their `hooks`. */
+export interface CommonOptions {
+  /** Your app's client ID, from the Spotify developer dashboard. */
+  clientId: string;
+  /** Your app's client secret. It is sent only to Spotify, only in the `Authorization` header. */
+  clientSecret: string;
+  /** The redirect URI your app used at /authorize. Sent with every swap unless the client names an allowed one. */
+  redirectUri: string;
+  /** Other redirect URIs a client may name with `redirect_uri`. Default: none. */
+  allowedRedirectUris?: readonly string[] | undefined;
+  /** Spotify's accounts service; the token URL is this plus `/api/token`. Default: `https://accounts.spotify.com`. */
+  accountsUrl?: string | undefined;
+  /** The whole deadline for one request's calls to Spotify, retries included, in ms. Default: `10000`. */
+  timeoutMs?: number | undefined;
+  /** Serve SpotifyAPI-NET 5.x's single exchange URL as well. Default: `false`. */
+  legacyExchange?: boolean | LegacyExchangeOptions | undefined;
+}
+
+/** The hooks every door shares; each door adds its own `rateLimit`. */
+export interface CommonHooks {
+  /** `aesGcmCipher(secrets)`, your own (KMS-backed, say), or `plaintextRefreshTokens`. Required. */
+  refreshTokenCipher: RefreshTokenCipher;
+  /** pino, winston, bunyan or console; one event per request. Default: silent. */
+  logger?: Logger | undefined;
+}
+
+export interface LegacyExchangeOptions {
+  /** Where SpotifyAPI-NET 5.x listens for the code; an http:// loopback URL. Default: `http://localhost:4002/auth`. */
+  clientCallbackUrl?: string | undefined;
+}
+
+/** What the handlers read: every option checked, defaulted and frozen, built once per router. */
+export interface TokenSwapConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly redirectUri: string;
+  readonly redirectUris: ReadonlySet<string>;
+  readonly accountsUrl: string;
+  readonly tokenUrl: string;
+  readonly timeoutMs: number;
+  readonly cipher: RefreshTokenCipher;
+  readonly logger: Logger;
+  readonly legacy: { readonly clientCallbackUrl: string } | undefined;
+}
+
+export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_CLIENT_CALLBACK_URL = 'http://localhost:4002/auth';
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+const OPTION_KEYS = [
+  'clientId',
+  'clientSecret',
+  'redirectUri',
+  'allowedRedirectUris',
+  'accountsUrl',
+  'timeoutMs',
+  'hooks',
+  'legacyExchange',
+] as const;
+const HOOK_KEYS = ['refreshTokenCipher', 'logger', 'rateLimit'] as const;
+const LEGACY_KEYS = ['clientCallbackUrl'] as const;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export function fail(option: string, problem: string): never {
+  throw new TypeError(`spotify-token-swap: ${option} ${problem}`);
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function nonEmptyString(value: unknown, option: string, fix: string): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(option, `must be a non-empty string: ${fix}`);
+  return value;
+}
+
+export function absoluteUrl(value: string, option: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    return fail(
+      option,
+      'must be an absolute URL, such as myapp://spotify-login-callback or https://example.com/callback',
+    );
+  }
+}
+
+function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+function resolveAccountsUrl(value: unknown): string {
+  if (value === undefined) return DEFAULT_ACCOUNTS_URL;
+  const text = nonEmptyString(value, 'accountsUrl', `leave it out to use ${DEFAULT_ACCOUNTS_URL}`);
+  const url = absoluteUrl(text, 'accountsUrl');
+  // The client secret travels to this address: plain http only to a server on this machine (a mock Spotify).
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))) {
+    fail('accountsUrl', 'must be an https:// URL (http:// is allowed only for a loopback host such as a mock Spotify)');
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    fail('accountsUrl', 'must not carry a query, a fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function resolveTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_MS) {
+    fail('timeoutMs', `must be a positive number of milliseconds (default ${DEFAULT_TIMEOUT_MS})`);
+  }
+  return value;
+}
+
+function resolveRedirectUris(redirectUri: string, value: unknown): ReadonlySet<string> {
+  if (value === undefined) return new Set([redirectUri]);
+  if (!Array.isArray(value)) fail('allowedRedirectUris', 'must be an array of redirect URI strings');
+  value.forEach((uri: unknown, index) => {
+    const option = `allowedRedirectUris[${index}]`;
+    absoluteUrl(nonEmptyString(uri, option, 'list the exact redirect URIs registered with Spotify'), option);
+  });
+  return new Set([redirectUri, ...(value as string[])]);
+}
+
+function resolveCipher(value: unknown): RefreshTokenCipher {
+  const choices = 'pass aesGcmCipher(secret), your own { encrypt, decrypt } cipher, or plaintextRefreshTokens';
+  if (value === undefined) fail('hooks.refreshTokenCipher', `is required: ${choices}`);
+  if (!isObject(value) || typeof value.encrypt !== 'function' || typeof value.decrypt !== 'function') {
+    fail('hooks.refreshTokenCipher', `must have encrypt and decrypt methods: ${choices}`);
+  }
+  if (value.isCurrent !== undefined && typeof value.isCurrent !== 'function') {
+    fail('hooks.refreshTokenCipher', 'isCurrent must be a method (sealed) => boolean, or left out');
+  }
+  return value as unknown as RefreshTokenCipher;
+}
+
+function resolveLogger(value: unknown): Logger {
+  if (value === undefined) return silentLogger;
+  const shape = 'must have info, warn and error methods (pino, winston, bunyan or console)';
+  if (!isObject(value)) fail('hooks.logger', shape);
+  const missing = ['info', 'warn', 'error'].filter((level) => typeof value[level] !== 'function');
+  if (missing.length > 0) fail('hooks.logger', `${shape}; missing ${missing.join(', ')}`);
+  return value as unknown as Logger;
+}
+
+function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
+  if (!isObject(value)) fail('legacyExchange', 'must be true, false or { clientCallbackUrl }');
+  rejectUnknownKeys('spotify-token-swap', value, LEGACY_KEYS, 'legacyExchange.');
+  if (value.clientCallbackUrl === undefined) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
+  const option = 'legacyExchange.clientCallbackUrl';
+  const url = absoluteUrl(
+    nonEmptyString(value.clientCallbackUrl, option, `leave it out for ${DEFAULT_CLIENT_CALLBACK_URL}`),
+    option,
+  );
+  // The callback forwards authorization codes: anywhere but this machine would make it an open redirect.
+  if (url.protocol !== 'http:' || !isLoopback(url) || url.search !== '' || url.hash !== '') {
+    fail(
+      option,
+      'must be an http:// loopback URL (localhost, 127.0.0.1 or [::1]) with no query, where SpotifyAPI-NET 5.x listens',
+    );
+  }
+  return { clientCallbackUrl: url.href };
+}
+
+/**
+ * Checks every option now, so that nothing that can fail at start-up waits for the first request. `doorKeys` are
+ * the door's own options, which it checks itself; `call` is how the door is called, for the error messages.
+ */
+export function resolveOptions(
+  options: unknown,
+  call: string,
+  doorKeys: readonly string[] = [],
+): { config: TokenSwapConfig; options: Record<string, unknown>; hooks: Record<string, unknown> } {
+  if (!isObject(options)) fail('options', `must be an object: ${call}({ clientId, clientSecret, redirectUri, hooks })`);
+  // A hook given beside clientId belongs in hooks.
+  rejectUnknownKeys(
+    'spotify-token-swap',
+    options,
+    [...OPTION_KEYS, ...doorKeys],
+    '',
+    Object.fromEntries(HOOK_KEYS.map((key) => [key, `hooks.${key}`])),
+  );
+  const clientId = nonEmptyString(options.clientId, 'clientId', 'copy it from the Spotify developer dashboard');
+  const clientSecret = nonEmptyString(
+    options.clientSecret,
+    'clientSecret',
+    'copy it from the Spotify developer dashboard',
+  );
+  const redirectUri = nonEmptyString(
+    options.redirectUri,
+    'redirectUri',
+    'use the redirect URI your app sends to /authorize',
+  );
+  absoluteUrl(redirectUri, 'redirectUri');
+  if (!isObject(options.hooks)) {
+    fail('hooks', 'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least');
+  }
+  rejectUnknownKeys('spotify-token-swap', options.hooks, HOOK_KEYS, 'hooks.');
+  const accountsUrl = resolveAccountsUrl(options.accountsUrl);
+  const config: TokenSwapConfig = Object.freeze({
+    clientId,
+    clientSecret,
+    redirectUri,
+    redirectUris: resolveRedirectUris(redirectUri, options.allowedRedirectUris),
+    accountsUrl,
+    tokenUrl: `${accountsUrl}/api/token`,
+    timeoutMs: resolveTimeout(options.timeoutMs),
+    cipher: resolveCipher(options.hooks.refreshTokenCipher),
+    logger: resolveLogger(options.hooks.logger),
+    legacy: resolveLegacy(options.legacyExchange),
+  });
+  return { config, options, hooks: options.hooks };
+}

@@ -1,0 +1,78 @@
+// The refresh-token cipher hook's shape, the plaintext opt-out, and what both built-in ciphers share: the sealed
+// format, the key derivation's parameters and the checks of the secrets.
+
+/**
+ * Seals refresh tokens before they leave the server and opens them when they come back.
+ * Either method may return a promise (a KMS call, say). `decrypt` throws or rejects when its input is not genuine.
+ */
+export interface RefreshTokenCipher {
+  encrypt(refreshToken: string): string | Promise<string>;
+  decrypt(sealed: string): string | Promise<string>;
+  /**
+   * Optional: whether a token `decrypt` just opened is sealed the way `encrypt` seals now. When it answers false,
+   * a refresh that Spotify did not rotate hands the token back sealed afresh, so that an old key can be retired
+   * without logging anyone out. Without it, the token goes back exactly as the client sent it.
+   */
+  isCurrent?(sealed: string): boolean | Promise<boolean>;
+}
+
+/** The loud opt-out: refresh tokens leave the server as Spotify issued them. */
+export const plaintextRefreshTokens: RefreshTokenCipher = Object.freeze({
+  encrypt: (refreshToken: string) => refreshToken,
+  decrypt: (sealed: string) => sealed,
+});
+
+export const MIN_SECRET_LENGTH = 32;
+const MIN_DISTINCT_CHARACTERS = 8;
+
+// Layout of a sealed token before base64url: version | key id | IV | ciphertext | GCM tag.
+// The version and key id are authenticated as associated data, so neither can be swapped.
+export const VERSION = 1;
+export const KEY_ID_BYTES = 4;
+export const IV_BYTES = 12;
+export const TAG_BYTES = 16;
+export const HEADER_BYTES = 1 + KEY_ID_BYTES;
+export const MIN_SEALED_BYTES = HEADER_BYTES + IV_BYTES + 1 + TAG_BYTES;
+export const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** HKDF-SHA-256 over each secret, with this salt, and one `info` for the key id and one for the key. */
+export const HKDF_SALT = 'spotify-token-swap';
+export const KEY_ID_INFO = 'refresh-token key id v1';
+export const KEY_INFO = 'refresh-token aes-256-gcm v1';
+
+/** Every failure to open looks the same, and says nothing of the input. */
+export class UnsealError extends Error {
+  override readonly name = 'UnsealError';
+  constructor() {
+    super('The refresh token is not one this server sealed, or it was altered');
+  }
+}
+
+/**
+ * The secrets given to `aesGcmCipher`, checked: at least one, each long and varied enough to be a real secret.
+ * `undefined` (an environment variable that is not set) is named as such.
+ */
+export function checkSecrets(secrets: unknown): readonly string[] {
+  const generate = `(generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))")`;
+  if (secrets === undefined) {
+    throw new TypeError(`aesGcmCipher(secrets) was given undefined: is its environment variable set? ${generate}`);
+  }
+  const list: unknown = typeof secrets === 'string' ? [secrets] : secrets;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError('aesGcmCipher(secrets) needs a secret or a non-empty array of secrets, the sealing one first');
+  }
+  list.forEach((secret: unknown, index) => {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+      throw new TypeError(
+        `aesGcmCipher: secret #${index + 1} must be a string of at least ${MIN_SECRET_LENGTH} characters ${generate}`,
+      );
+    }
+    // A placeholder such as 32 x's or "abababab…" is long enough but no secret.
+    if (new Set(secret).size < MIN_DISTINCT_CHARACTERS) {
+      throw new TypeError(
+        `aesGcmCipher: secret #${index + 1} has fewer than ${MIN_DISTINCT_CHARACTERS} different characters: ` +
+          `use a random one ${generate}`,
+      );
+    }
+  });
+  return list as string[];
+}
