@@ -1,0 +1,150 @@
+// The built-in AES-256-GCM refresh-token cipher on WebCrypto, for every runtime without node:crypto. It seals and
+// opens exactly the format of the node:crypto one: a token sealed by either opens in the other.
+import {
+  BASE64URL,
+  HEADER_BYTES,
+  HKDF_SALT,
+  IV_BYTES,
+  KEY_ID_BYTES,
+  KEY_ID_INFO,
+  KEY_INFO,
+  MIN_SEALED_BYTES,
+  TAG_BYTES,
+  UnsealError,
+  VERSION,
+  checkSecrets,
+  type RefreshTokenCipher,
+} from '../core/sealed-format.js';
+
+/** WebCrypto's key type, named without the DOM library's types. */
+type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+interface Key {
+  id: Uint8Array;
+  key: CryptoKey;
+}
+
+const utf8 = new TextEncoder();
+
+async function deriveKey(secret: string): Promise<Key> {
+  const { subtle } = crypto;
+  const base = await subtle.importKey('raw', utf8.encode(secret), 'HKDF', false, ['deriveBits']);
+  const derive = async (info: string, bytes: number) =>
+    new Uint8Array(
+      await subtle.deriveBits(
+        { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode(HKDF_SALT), info: utf8.encode(info) },
+        base,
+        bytes * 8,
+      ),
+    );
+  const [id, raw] = await Promise.all([derive(KEY_ID_INFO, KEY_ID_BYTES), derive(KEY_INFO, 32)]);
+  const key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return { id, key };
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The bytes of a base64url text, or undefined when it is not one. */
+function fromBase64Url(text: string): Uint8Array | undefined {
+  let binary: string;
+  try {
+    binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return undefined;
+  }
+  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
+}
+
+/**
+ * AES-256-GCM with a fresh random 96-bit IV per token and keys derived with HKDF-SHA-256 on first use, then kept.
+ * The first secret seals; every secret opens, so secrets can be rotated without logging anyone out. The output is
+ * URL-safe base64 with no padding. The secrets are checked here, at once; only the derivation waits.
+ */
+export function aesGcmCipher(secrets: string | readonly string[] | undefined): RefreshTokenCipher {
+  const list = checkSecrets(secrets);
+  // Derived on first use: some hosts (Workers) allow no crypto work while a script loads.
+  let derived: Promise<readonly Key[]> | undefined;
+  const keys = () => (derived ??= Promise.all(list.map(deriveKey)));
+  const headerOf = (key: Key) => Uint8Array.of(VERSION, ...key.id);
+  // Key ids are 4 bytes: should an older secret's id equal the sealing one's, a token's id cannot tell them apart,
+  // and every token is sealed afresh rather than one sealed with the older secret being kept.
+  const sealingIdIsUnique = async () => {
+    const [sealing, ...older] = await keys();
+    return older.every(({ id }) => !sameBytes(id, sealing!.id));
+  };
+
+  return Object.freeze({
+    async encrypt(refreshToken: string): Promise<string> {
+      const sealing = (await keys())[0]!;
+      const header = headerOf(sealing);
+      const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+      const body = new Uint8Array(
+        await crypto.subtle.encrypt(
+          { name: 'AES-GCM', iv, additionalData: header, tagLength: TAG_BYTES * 8 },
+          sealing.key,
+          utf8.encode(refreshToken),
+        ),
+      );
+      const sealed = new Uint8Array(HEADER_BYTES + IV_BYTES + body.length);
+      sealed.set(header);
+      sealed.set(iv, HEADER_BYTES);
+      sealed.set(body, HEADER_BYTES + IV_BYTES);
+      return toBase64Url(sealed);
+    },
+
+    async decrypt(sealed: string): Promise<string> {
+      if (typeof sealed !== 'string' || !BASE64URL.test(sealed)) throw new UnsealError();
+      const bytes = fromBase64Url(sealed);
+      // Base64 decoding ignores the spare bits of the last character: insist on the one canonical spelling.
+      if (
+        bytes === undefined ||
+        bytes.length < MIN_SEALED_BYTES ||
+        bytes[0] !== VERSION ||
+        toBase64Url(bytes) !== sealed
+      ) {
+        throw new UnsealError();
+      }
+      const header = bytes.subarray(0, HEADER_BYTES);
+      const id = bytes.subarray(1, HEADER_BYTES);
+      const iv = bytes.subarray(HEADER_BYTES, HEADER_BYTES + IV_BYTES);
+      const body = bytes.subarray(HEADER_BYTES + IV_BYTES);
+      for (const key of await keys()) {
+        if (!sameBytes(key.id, id)) continue;
+        try {
+          const plain = await crypto.subtle.decrypt(
+            { name: 'AES-GCM', iv, additionalData: header, tagLength: TAG_BYTES * 8 },
+            key.key,
+            body,
+          );
+          return new TextDecoder().decode(plain);
+        } catch {
+          // A key id is 4 bytes, so two secrets may share one: try the next key before giving up.
+        }
+      }
+      throw new UnsealError();
+    },
+
+    async isCurrent(sealed: string): Promise<boolean> {
+      // The first 8 characters of base64url hold the first 6 bytes: version, key id, and one byte of IV.
+      const start = fromBase64Url(sealed.slice(0, 8));
+      const header = headerOf((await keys())[0]!);
+      return (
+        (await sealingIdIsUnique()) &&
+        start !== undefined &&
+        start.length > HEADER_BYTES &&
+        sameBytes(start.subarray(0, HEADER_BYTES), header)
+      );
+    },
+  });
+}

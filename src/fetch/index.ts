@@ -1,0 +1,14 @@
+// spotify-token-swap/fetch: the token swap as a Fetch API handler, and the WebCrypto cipher that seals as the Node one.
+export { tokenSwapHandler } from './handler.js';
+export type {
+  RateLimit,
+  RateLimitVerdict,
+  TokenSwapHandler,
+  TokenSwapHandlerHooks,
+  TokenSwapHandlerOptions,
+} from './handler.js';
+export { aesGcmCipher } from './cipher.js';
+export { plaintextRefreshTokens } from '../core/sealed-format.js';
+export type { RefreshTokenCipher } from '../core/sealed-format.js';
+export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from '../core/logging.js';
+export type { LegacyExchangeOptions } from '../core/options.js';
