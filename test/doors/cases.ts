@@ -1,0 +1,214 @@
+// The cases every Fetch door must pass, whatever runs it: the handler called directly on Node, and the recipes served
+// by workerd, Deno, Bun and the Lambda adapter. Each door gives `send` and the mock Spotify it was configured with;
+// `smoke` marks the subset run in every runtime.
+import { expect } from '@jest/globals';
+import { aesGcmCipher } from '../../src/index.js';
+import type { MockSpotify } from '../../src/testing/index.js';
+import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { remember } from '../helpers/secrets.js';
+
+export interface Door {
+  /** Sends a request to `path` under the door's base path (`/swap`, `/refresh`, …). */
+  send(path: string, init?: RequestInit): Promise<Response>;
+  spotify: MockSpotify;
+}
+
+export interface DoorCase {
+  name: string;
+  smoke: boolean;
+  run(door: Door): Promise<void>;
+}
+
+/** The Node cipher with the doors' secrets: what it seals opens in every door, and the other way round. */
+const nodeCipher = aesGcmCipher(SECRETS);
+/** The same secrets the other way round: seals under the key every door keeps only to open old tokens. */
+const retiredKeyCipher = aesGcmCipher([...SECRETS].reverse());
+
+const form = (fields: Record<string, string>): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+function code(door: Door): string {
+  const issued = door.spotify.issueCode({ redirectUri: REDIRECT_URI });
+  remember(issued);
+  return issued;
+}
+
+async function body(response: Response): Promise<Record<string, unknown>> {
+  expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function expectTokens(response: Response): Promise<Record<string, unknown>> {
+  const answer = await body(response);
+  expect(response.status).toBe(200);
+  expect(Object.keys(answer)).toEqual(['access_token', 'token_type', 'scope', 'expires_in', 'refresh_token']);
+  expect(answer.token_type).toBe('Bearer');
+  expect(answer.expires_in).toBe(3600);
+  remember(answer.access_token as string, answer.refresh_token as string);
+  return answer;
+}
+
+async function expectError(response: Response, status: number, error: string): Promise<Record<string, unknown>> {
+  const answer = await body(response);
+  expect({ status: response.status, error: answer.error }).toEqual({ status, error });
+  expect(typeof answer.error_description).toBe('string');
+  return answer;
+}
+
+export const cases: DoorCase[] = [
+  {
+    name: 'swaps a code sent as a form, and seals the refresh token so that the Node cipher opens it',
+    smoke: true,
+    async run(door) {
+      const answer = await expectTokens(await door.send('/swap', form({ code: code(door) })));
+      const plain = await nodeCipher.decrypt(answer.refresh_token as string);
+      remember(plain);
+      expect(plain).not.toBe(answer.refresh_token);
+      expect(door.spotify.requests.at(-1)?.form).toMatchObject({ grant_type: 'authorization_code' });
+    },
+  },
+  {
+    name: 'swaps a code sent as JSON with a PKCE verifier, which reaches Spotify',
+    smoke: false,
+    async run(door) {
+      const verifier = 'v'.repeat(20) + 'erifier-of-the-pkce-flow-0123456789';
+      remember(verifier);
+      const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString(
+        'base64url',
+      );
+      const issued = door.spotify.issueCode({ redirectUri: REDIRECT_URI, codeChallenge: challenge });
+      remember(issued);
+      await expectTokens(await door.send('/swap', json({ code: issued, code_verifier: verifier })));
+      expect(door.spotify.requests.at(-1)?.form.code_verifier).toBe(verifier);
+    },
+  },
+  {
+    name: 'refreshes a token the Node cipher sealed under a retiring key, and hands it back sealed under the current one',
+    smoke: true,
+    async run(door) {
+      const plain = door.spotify.issueRefreshToken();
+      const sealed = await retiredKeyCipher.encrypt(plain);
+      remember(plain, sealed);
+      const answer = await expectTokens(await door.send('/refresh', form({ refresh_token: sealed })));
+      expect(answer.refresh_token).not.toBe(sealed);
+      expect(await nodeCipher.decrypt(answer.refresh_token as string)).toBe(plain);
+      expect(await nodeCipher.isCurrent!(answer.refresh_token as string)).toBe(true);
+      expect(door.spotify.requests.at(-1)?.form).toEqual({ grant_type: 'refresh_token', refresh_token: plain });
+    },
+  },
+  {
+    name: 'hands a current token back as it came when Spotify does not rotate it',
+    smoke: false,
+    async run(door) {
+      const sealed = await nodeCipher.encrypt(door.spotify.issueRefreshToken());
+      remember(sealed);
+      const answer = await expectTokens(await door.send('/refresh', json({ refresh_token: sealed })));
+      expect(answer.refresh_token).toBe(sealed);
+    },
+  },
+  {
+    name: 'refuses a tampered refresh token with invalid_grant, without calling Spotify',
+    smoke: true,
+    async run(door) {
+      const sealed = await nodeCipher.encrypt(door.spotify.issueRefreshToken());
+      const tampered = sealed.slice(0, 20) + (sealed[20] === 'A' ? 'B' : 'A') + sealed.slice(21);
+      remember(sealed, tampered);
+      const calls = door.spotify.requests.length;
+      await expectError(await door.send('/refresh', form({ refresh_token: tampered })), 400, 'invalid_grant');
+      expect(door.spotify.requests.length).toBe(calls);
+    },
+  },
+  {
+    name: "passes Spotify's invalid_grant through for a used code",
+    smoke: true,
+    async run(door) {
+      const used = code(door);
+      await expectTokens(await door.send('/swap', form({ code: used })));
+      const answer = await expectError(await door.send('/swap', form({ code: used })), 400, 'invalid_grant');
+      expect(answer.error_description).toBe('Invalid authorization code');
+    },
+  },
+  {
+    name: 'refuses a swap without a code, and a redirect URI that is not allowed, before calling Spotify',
+    smoke: false,
+    async run(door) {
+      const calls = door.spotify.requests.length;
+      await expectError(await door.send('/swap', form({})), 400, 'invalid_request');
+      const other = { code: code(door), redirect_uri: 'https://elsewhere.example/cb' };
+      await expectError(await door.send('/swap', form(other)), 400, 'invalid_request');
+      expect(door.spotify.requests.length).toBe(calls);
+    },
+  },
+  {
+    name: 'refuses bodies of other types (415) and over 16 kB (413)',
+    smoke: true,
+    async run(door) {
+      const text = { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'code=x' };
+      await expectError(await door.send('/swap', text), 415, 'unsupported_media_type');
+      await expectError(await door.send('/swap', form({ code: 'x'.repeat(17 * 1024) })), 413, 'payload_too_large');
+      await expectError(await door.send('/swap', json('[')), 400, 'invalid_request');
+    },
+  },
+  {
+    name: 'answers other methods with 405 and Allow, and other paths with the JSON 404',
+    smoke: true,
+    async run(door) {
+      const wrongMethod = await door.send('/refresh', { method: 'GET' });
+      expect(wrongMethod.headers.get('allow')).toBe('POST');
+      await expectError(wrongMethod, 405, 'method_not_allowed');
+      await expectError(await door.send('/elsewhere', form({})), 404, 'not_found');
+    },
+  },
+  {
+    name: "passes Spotify's 429 through with an integer Retry-After",
+    smoke: true,
+    async run(door) {
+      door.spotify.fail({ type: 'rateLimit', retryAfter: '2.5' }, { times: 3 });
+      const limited = await door.send('/swap', form({ code: code(door) }));
+      expect(limited.headers.get('retry-after')).toBe('3');
+      await expectError(limited, 429, 'too_many_requests');
+      door.spotify.clearFaults();
+    },
+  },
+  {
+    name: 'answers 502 when Spotify answers garbage, and retries a refresh past a 503',
+    smoke: false,
+    async run(door) {
+      door.spotify.fail({ type: 'nonJson' });
+      await expectError(await door.send('/swap', form({ code: code(door) })), 502, 'bad_gateway');
+      door.spotify.fail({ type: 'status', status: 503 });
+      const sealed = await nodeCipher.encrypt(door.spotify.issueRefreshToken());
+      remember(sealed);
+      await expectTokens(await door.send('/refresh', form({ refresh_token: sealed })));
+    },
+  },
+  {
+    name: 'never retries a swap after a reset: the code may have been used',
+    smoke: false,
+    async run(door) {
+      door.spotify.fail({ type: 'reset' });
+      const calls = door.spotify.requests.length;
+      await expectError(await door.send('/swap', form({ code: code(door) })), 502, 'bad_gateway');
+      expect(door.spotify.requests.length).toBe(calls + 1);
+    },
+  },
+  {
+    name: 'answers 502 for an oversized answer from Spotify',
+    smoke: false,
+    async run(door) {
+      door.spotify.fail({ type: 'largeBody', bytes: 100 * 1024 });
+      await expectError(await door.send('/swap', form({ code: code(door) })), 502, 'bad_gateway');
+    },
+  },
+];
+
+export const smokeCases = cases.filter((c) => c.smoke);

@@ -1,0 +1,138 @@
+// spotify-token-swap/lambda: the shared door cases through Function URL events (payload format 2.0), then what the
+// adapter itself must carry across: base64 bodies, cookies, joined headers, the query string, Set-Cookie, binary.
+import { aesGcmCipher, tokenSwapHandler } from '../src/fetch/index.js';
+import { lambdaHandler, type LambdaHttpEvent, type LambdaHttpResult } from '../src/lambda/index.js';
+import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { cases } from './doors/cases.js';
+import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
+import { remember, rememberForm, spyLogger } from './helpers/secrets.js';
+
+/** A Function URL event as Lambda builds it: lower-case headers, cookies apart, a body that is not text in base64. */
+function functionUrlEvent(path: string, init: RequestInit = {}): LambdaHttpEvent {
+  const headers = new Headers(init.headers);
+  const [rawPath = '', rawQueryString = ''] = path.split('?');
+  const body = init.body === undefined || init.body === null ? undefined : String(init.body as string);
+  const text = /^(application\/(json|x-www-form-urlencoded)|text\/)/.test(headers.get('content-type') ?? '');
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers: { host: 'abc123.lambda-url.eu-west-1.on.aws', ...Object.fromEntries(headers) },
+    requestContext: {
+      domainName: 'abc123.lambda-url.eu-west-1.on.aws',
+      http: { method: init.method ?? 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9' },
+    },
+    ...(body !== undefined && {
+      body: text ? body : Buffer.from(body).toString('base64'),
+      isBase64Encoded: !text,
+    }),
+  } as LambdaHttpEvent;
+}
+
+/** The result as the Response a client of the Function URL would get. */
+function responseOf(result: LambdaHttpResult): Response {
+  const headers = new Headers(result.headers);
+  for (const cookie of result.cookies ?? []) headers.append('set-cookie', cookie);
+  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  return new Response([204, 304].includes(result.statusCode) ? null : body, { status: result.statusCode, headers });
+}
+
+let spotify: MockSpotify;
+beforeAll(async () => {
+  spotify = await createMockSpotify();
+  remember(spotify.clientSecret);
+});
+afterEach(() => spotify.clearFaults());
+afterAll(async () => {
+  for (const { form } of spotify.requests) rememberForm(form);
+  await spotify.close();
+});
+
+describe('the shared door cases, through Function URL events', () => {
+  for (const doorCase of cases) {
+    it(doorCase.name, () => {
+      const handler = lambdaHandler(
+        tokenSwapHandler({
+          clientId: spotify.clientId,
+          clientSecret: spotify.clientSecret,
+          redirectUri: REDIRECT_URI,
+          accountsUrl: spotify.url,
+          timeoutMs: 2_000,
+          hooks: { refreshTokenCipher: aesGcmCipher(SECRETS), logger: spyLogger },
+        }),
+      );
+      return doorCase.run({
+        spotify,
+        send: async (path, init) => responseOf(await handler(functionUrlEvent(path, init))),
+      });
+    });
+  }
+});
+
+describe('lambdaHandler', () => {
+  /** A handler that answers with what it received. */
+  const echo = lambdaHandler(async (request) => {
+    const body = new Uint8Array(await request.arrayBuffer());
+    return Response.json({
+      url: request.url,
+      method: request.method,
+      cookie: request.headers.get('cookie'),
+      accept: request.headers.get('accept'),
+      body: [...body],
+    });
+  });
+
+  it('hands the handler the URL, method, joined headers, cookies and the decoded base64 body', async () => {
+    const result = await echo({
+      rawPath: '/spotify/swap',
+      rawQueryString: 'a=1&b=2',
+      headers: { accept: 'application/json, text/plain', 'content-type': 'application/octet-stream' },
+      cookies: ['one=1', 'two=2'],
+      body: Buffer.from([0, 255, 10]).toString('base64'),
+      isBase64Encoded: true,
+      requestContext: { domainName: 'fn.example', http: { method: 'POST' } },
+    });
+    expect(result.statusCode).toBe(200);
+    expect(result.isBase64Encoded).toBe(false);
+    expect(JSON.parse(result.body)).toEqual({
+      url: 'https://fn.example/spotify/swap?a=1&b=2',
+      method: 'POST',
+      cookie: 'one=1; two=2',
+      accept: 'application/json, text/plain',
+      body: [0, 255, 10],
+    });
+  });
+
+  it('ignores a body on GET, and names the host from the Host header when the context has none', async () => {
+    const result = await echo({
+      rawPath: '/x',
+      headers: { host: 'api.example' },
+      body: 'ignored',
+      requestContext: { http: { method: 'GET' } },
+    });
+    expect(JSON.parse(result.body)).toMatchObject({ url: 'https://api.example/x', body: [] });
+  });
+
+  it('answers with the status, the headers, Set-Cookie as cookies, and a binary body in base64', async () => {
+    const handler = lambdaHandler(() => {
+      const headers = new Headers({ 'content-type': 'image/png', 'x-one': 'a' });
+      headers.append('x-one', 'b');
+      headers.append('set-cookie', 'a=1; Path=/');
+      headers.append('set-cookie', 'b=2; Path=/');
+      return Promise.resolve(new Response(new Uint8Array([137, 80, 78, 71]), { status: 201, headers }));
+    });
+    const result = await handler({ rawPath: '/', requestContext: { http: { method: 'GET' } } });
+    expect(result).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'image/png', 'x-one': 'a, b' },
+      cookies: ['a=1; Path=/', 'b=2; Path=/'],
+      body: Buffer.from([137, 80, 78, 71]).toString('base64'),
+      isBase64Encoded: true,
+    });
+  });
+
+  it('refuses anything but a handler at construction', () => {
+    expect(() => lambdaHandler({} as never)).toThrow(/lambdaHandler\(handler\) needs a Fetch handler/);
+  });
+});

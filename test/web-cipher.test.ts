@@ -1,0 +1,101 @@
+// The WebCrypto aesGcmCipher of spotify-token-swap/fetch against the node:crypto one: one format, so a token sealed by
+// either opens in the other, rotation included; the same refusals of secrets and of altered tokens.
+import { aesGcmCipher as webCipher } from '../src/fetch/index.js';
+import { aesGcmCipher as nodeCipher } from '../src/index.js';
+
+const A = 'first-secret-that-is-32-chars-ok!';
+const B = 'second-secret-that-is-32-chars-ok';
+const TOKEN = 'AQD-spotify-refresh-token_value.with/odd+chars=';
+
+async function refusal(open: () => Promise<unknown>): Promise<string> {
+  try {
+    await open();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the token opened');
+}
+
+function thrown(construct: () => unknown): string {
+  try {
+    construct();
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  return 'nothing thrown';
+}
+
+describe('the WebCrypto aesGcmCipher', () => {
+  it('opens what it seals, and seals differently each time in URL-safe base64', async () => {
+    const cipher = webCipher([A, B]);
+    const one = await cipher.encrypt(TOKEN);
+    expect(await cipher.decrypt(one)).toBe(TOKEN);
+    expect(await cipher.decrypt(await cipher.encrypt('ü ✓ 😀'))).toBe('ü ✓ 😀');
+    expect(await cipher.encrypt(TOKEN)).not.toBe(one);
+    expect(one).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('writes the same version and key id as the Node cipher', async () => {
+    const web = await webCipher(A).encrypt(TOKEN);
+    const node = await nodeCipher(A).encrypt(TOKEN);
+    // 5 bytes of header: the first 6 base64url characters hold them whole.
+    expect(web.slice(0, 6)).toBe(node.slice(0, 6));
+    expect(web.length).toBe(node.length);
+  });
+
+  it('opens what the Node cipher seals and the other way round, with either secret of a rotation', async () => {
+    for (const [seal, open] of [
+      [nodeCipher, webCipher],
+      [webCipher, nodeCipher],
+    ] as const) {
+      const current = await seal([A, B]).encrypt(TOKEN);
+      const retired = await seal(B).encrypt(TOKEN);
+      expect(await open([A, B]).decrypt(current)).toBe(TOKEN);
+      expect(await open([A, B]).decrypt(retired)).toBe(TOKEN);
+      expect(await open(A).decrypt(current)).toBe(TOKEN);
+      expect(await refusal(async () => open(B).decrypt(current))).toMatch(/not one this server sealed/);
+    }
+  });
+
+  it('says a token is current exactly when the Node cipher does', async () => {
+    const tokens = [await nodeCipher(A).encrypt(TOKEN), await webCipher(B).encrypt(TOKEN), 'short'];
+    for (const secrets of [[A, B], [B, A], [A]]) {
+      for (const token of tokens) {
+        expect(await webCipher(secrets).isCurrent!(token)).toBe(await nodeCipher(secrets).isCurrent!(token));
+      }
+    }
+  });
+
+  it('refuses every single-character change, truncation and extension the same way, saying nothing of it', async () => {
+    const cipher = webCipher([A, B]);
+    const sealed = await cipher.encrypt(TOKEN);
+    const altered = new Set<string>();
+    for (let i = 0; i < sealed.length; i++) {
+      for (const c of 'Ab9_-') if (c !== sealed[i]) altered.add(sealed.slice(0, i) + c + sealed.slice(i + 1));
+    }
+    for (let n = 0; n < sealed.length; n++) altered.add(sealed.slice(0, n));
+    for (const extra of ['A', '==', '+']) altered.add(sealed + extra);
+    altered.add(TOKEN);
+    const messages = new Set(await Promise.all([...altered].map((token) => refusal(() => cipher.decrypt(token)))));
+    expect([...messages]).toEqual(['The refresh token is not one this server sealed, or it was altered']);
+    await expect(cipher.decrypt(undefined as unknown as string)).rejects.toThrow();
+  });
+
+  it.each([
+    ['a short secret', 'too-short'],
+    ['an empty list', []],
+    ['a short second secret', [A, 'short']],
+    ['a non-string', [A, 42]],
+    ['a placeholder', 'x'.repeat(40)],
+    ['a placeholder second', [A, 'ab'.repeat(20)]],
+    ['undefined (an unset variable)', undefined],
+  ])('refuses %s at construction exactly as the Node cipher does', (_name, secrets) => {
+    const message = thrown(() => webCipher(secrets as string[]));
+    expect(message).toMatch(/^TypeError: aesGcmCipher/);
+    expect(message).toBe(thrown(() => nodeCipher(secrets as string[])));
+  });
+
+  it('names an unset environment variable when given undefined', () => {
+    expect(() => webCipher(undefined)).toThrow(/given undefined: is its environment variable set\?/);
+  });
+});
