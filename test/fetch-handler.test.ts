@@ -66,7 +66,7 @@ describe('tokenSwapHandler', () => {
     const handle = tokenSwapHandler(
       options({
         fetch: (input, init) => {
-          seen.push(String(input));
+          seen.push(input instanceof Request ? input.url : input.toString());
           return fetch(input, init);
         },
       }),
@@ -86,7 +86,7 @@ describe('tokenSwapHandler', () => {
     const handle = tokenSwapHandler(options());
     const before = logLines.length;
     await handle(at('/spotify/swap', swapForm(code())));
-    const events = logLines.slice(before).map((line) => JSON.parse(line));
+    const events = logLines.slice(before).map((line) => JSON.parse(line) as object);
     expect(events).toEqual([
       expect.objectContaining({ level: 'info', event: 'swap', outcome: 'success', status: 200, upstreamStatus: 200 }),
     ]);
@@ -142,7 +142,7 @@ describe('the rateLimit hook', () => {
       const handle = tokenSwapHandler(options({ hooks: { ...options().hooks, rateLimit } }));
       const response = await handle(at('/spotify/swap', swapForm('never-sent-code')));
       expect(response.status).toBe(500);
-      expect((await response.json()).error).toBe('server_error');
+      expect(((await response.json()) as { error: string }).error).toBe('server_error');
     }
   });
 });

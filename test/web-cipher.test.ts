@@ -7,7 +7,7 @@ const A = 'first-secret-that-is-32-chars-ok!';
 const B = 'second-secret-that-is-32-chars-ok';
 const TOKEN = 'AQD-spotify-refresh-token_value.with/odd+chars=';
 
-async function refusal(open: () => Promise<unknown>): Promise<string> {
+async function refusal(open: () => unknown): Promise<string> {
   try {
     await open();
   } catch (error) {
@@ -53,7 +53,7 @@ describe('the WebCrypto aesGcmCipher', () => {
       expect(await open([A, B]).decrypt(current)).toBe(TOKEN);
       expect(await open([A, B]).decrypt(retired)).toBe(TOKEN);
       expect(await open(A).decrypt(current)).toBe(TOKEN);
-      expect(await refusal(async () => open(B).decrypt(current))).toMatch(/not one this server sealed/);
+      expect(await refusal(() => open(B).decrypt(current))).toMatch(/not one this server sealed/);
     }
   });
 
