@@ -1,0 +1,37 @@
+// A Cloudflare Worker: the token swap at /spotify, rate limited per client address by Workers' own binding.
+import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandler } from 'spotify-token-swap/fetch';
+
+interface Env {
+  SPOTIFY_CLIENT_ID: string;
+  SPOTIFY_CLIENT_SECRET: string;
+  SPOTIFY_REDIRECT_URI: string;
+  /** Comma-separated; the first seals, every one opens (rotation). */
+  TOKEN_ENCRYPTION_SECRETS: string;
+  /** Only to point the Worker at a mock Spotify in tests. */
+  SPOTIFY_ACCOUNTS_URL?: string;
+  TOKEN_LIMITER: { limit(options: { key: string }): Promise<{ success: boolean }> };
+}
+
+// Built on the first request, from env: a Worker's environment is not there while the script loads.
+let handler: TokenSwapHandler | undefined;
+
+export default {
+  fetch(request: Request, env: Env): Promise<Response> {
+    handler ??= tokenSwapHandler({
+      clientId: env.SPOTIFY_CLIENT_ID,
+      clientSecret: env.SPOTIFY_CLIENT_SECRET,
+      redirectUri: env.SPOTIFY_REDIRECT_URI,
+      accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
+      basePath: '/spotify',
+      hooks: {
+        refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')),
+        logger: console,
+        rateLimit: async (request) => {
+          const key = request.headers.get('cf-connecting-ip') ?? 'unknown';
+          return { allowed: (await env.TOKEN_LIMITER.limit({ key })).success, retryAfterSeconds: 60 };
+        },
+      },
+    });
+    return handler(request);
+  },
+};
