@@ -1,64 +1,31 @@
 // What is published: the packed tarball's files, installed into an app of its own (beside redis@4), and loaded every
 // way users load it: Node ESM and CommonJS, Jest's default CommonJS mode and its ESM mode, TypeScript with each module
 // resolution, and the bin.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { codeBlocks } from './helpers/markdown.js';
+import { installPacked, root, type Consumer } from './helpers/packed.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+let packed: Consumer;
 let consumer: string;
 let installed: string;
-
-const run = (command: string, args: string[], cwd = consumer, env: Record<string, string> = {}) =>
-  execFileSync(command, args, {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '', ...env },
-  });
-
-/** Writes files under the consumer, making folders as needed. */
-function write(files: Record<string, string>): void {
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(consumer, name)), { recursive: true });
-    writeFileSync(join(consumer, name), text);
-  }
-}
-
 let files: string[];
+const write = (entries: Record<string, string>) => packed.write(entries);
+const run = (command: string, args: string[], cwd = consumer, env: Record<string, string> = {}) =>
+  packed.run(command, args, cwd, env);
 
-// dist/ was built by the global setup. The tarball is installed as a user would, into a project of its own outside
-// this one, so a dependency declared in the wrong place (or not at all) fails here. Everything it needs is in npm's
-// cache from installing this project; the redis@4 beside it is a stand-in folder, so no further download is needed.
+// The redis@4 beside it is a stand-in folder, so no further download is needed.
 beforeAll(() => {
-  consumer = mkdtempSync(join(tmpdir(), 'spotify-token-swap-consumer-'));
-  installed = join(consumer, 'node_modules', 'spotify-token-swap');
-  const [packed] = JSON.parse(
-    run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', consumer], root),
-  ) as [{ filename: string; files: { path: string }[] }];
-  files = packed.files.map((f) => f.path);
-  write({
-    'package.json': JSON.stringify({ name: 'consumer', private: true }),
+  packed = installPacked(['./redis4', '@types/express@^5', '@types/node@^20'], {
     // An app that already uses node-redis 4: the router never touches Redis, so it must install beside it.
     'redis4/package.json': JSON.stringify({ name: 'redis', version: '4.7.0', main: 'index.js' }),
     'redis4/index.js': 'module.exports = {};\n',
   });
-  run('npm', [
-    'install',
-    '--prefer-offline',
-    '--no-audit',
-    '--no-fund',
-    join(consumer, packed.filename),
-    './redis4',
-    '@types/express@^5',
-    '@types/node@^20',
-  ]);
+  ({ dir: consumer, installed, files } = packed);
 }, 120_000);
 
-afterAll(() => rmSync(consumer, { recursive: true, force: true }));
+afterAll(() => packed?.remove());
 
 it('packs both builds, their types and the README, and nothing else', () => {
   expect(files).toEqual(
@@ -69,12 +36,20 @@ it('packs both builds, their types and the README, and nothing else', () => {
       'dist/esm/index.d.ts',
       'dist/esm/testing/index.js',
       'dist/esm/testing/index.d.ts',
+      'dist/esm/fetch/index.js',
+      'dist/esm/fetch/index.d.ts',
+      'dist/esm/lambda/index.js',
+      'dist/esm/lambda/index.d.ts',
       'dist/esm/cli.js',
       'dist/cjs/package.json',
       'dist/cjs/index.js',
       'dist/cjs/index.d.ts',
       'dist/cjs/testing/index.js',
       'dist/cjs/testing/index.d.ts',
+      'dist/cjs/fetch/index.js',
+      'dist/cjs/fetch/index.d.ts',
+      'dist/cjs/lambda/index.js',
+      'dist/cjs/lambda/index.d.ts',
     ]),
   );
   expect(files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/.*)$/.test(f))).toEqual([]);
@@ -142,6 +117,20 @@ it('works from CommonJS in Node, with require() of the CommonJS build', () => {
   expect(result).toBe(SWAPPED);
 });
 
+it('loads spotify-token-swap/fetch and /lambda from an ES module and from CommonJS', () => {
+  const check = 'console.log([typeof tokenSwapHandler, typeof aesGcmCipher, typeof lambdaHandler].join());\n';
+  write({
+    'node/doors.mjs': `import { tokenSwapHandler, aesGcmCipher } from 'spotify-token-swap/fetch';
+import { lambdaHandler } from 'spotify-token-swap/lambda';
+${check}`,
+    'node/doors.cjs': `const { tokenSwapHandler, aesGcmCipher } = require('spotify-token-swap/fetch');
+const { lambdaHandler } = require('spotify-token-swap/lambda');
+${check}`,
+  });
+  expect(run('node', ['node/doors.mjs']).trim()).toBe('function,function,function');
+  expect(run('node', ['node/doors.cjs']).trim()).toBe('function,function,function');
+});
+
 describe("in a user's Jest", () => {
   const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 
@@ -204,13 +193,22 @@ const fault: MockFault = { type: 'rateLimit', retryAfter: 3 };
 void createMockSpotify().then((spotify) => spotify.fail(fault));
 // @ts-expect-error: the cipher hook is required
 tokenSwap({ clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', hooks: {} });
+const handler: TokenSwapHandler = tokenSwapHandler({
+  clientId: 'id', clientSecret: 'secret', redirectUri: 'app://cb', basePath: '/spotify',
+  hooks: { refreshTokenCipher: webCipher(['package-test-secret-of-32-characters']), rateLimit: () => ({ allowed: true }) },
+});
+export const lambda = lambdaHandler(handler);
 `;
   const esmImports = `import express from 'express';
 import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
-import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';`;
+import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';
+import { tokenSwapHandler, aesGcmCipher as webCipher, type TokenSwapHandler } from 'spotify-token-swap/fetch';
+import { lambdaHandler } from 'spotify-token-swap/lambda';`;
   const cjsImports = `import express = require('express');
 import { tokenSwap, aesGcmCipher, type TokenSwapOptions, type TokenSwapEvent, type RefreshTokenCipher } from 'spotify-token-swap';
-import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';`;
+import { createMockSpotify, type MockFault } from 'spotify-token-swap/testing';
+import { tokenSwapHandler, aesGcmCipher as webCipher, type TokenSwapHandler } from 'spotify-token-swap/fetch';
+import { lambdaHandler } from 'spotify-token-swap/lambda';`;
 
   it.each([
     ['node10, CommonJS', { module: 'CommonJS', moduleResolution: 'Node10' }, 'commonjs', cjsImports],
