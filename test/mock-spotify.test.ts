@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { MAX_ACCESS_TOKENS, webApi } from '../src/testing/web-api.js';
+import { selfSignedCertificate } from './helpers/certificate.js';
 import { itNeeding } from './helpers/system.js';
 
 let spotify: MockSpotify;
@@ -33,52 +34,20 @@ describe('createMockSpotify', () => {
   });
 
   itNeeding(['openssl'], 'speaks HTTPS when given a key and certificate, and counts handshakes', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const https = await import('node:https');
-    const dir = mkdtempSync(join(tmpdir(), 'mock-tls-'));
+    const { key, cert } = selfSignedCertificate();
+    const secure = await createMockSpotify({ tls: { key, cert } });
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-        ],
-        { stdio: 'ignore' },
-      );
-      const cert = readFileSync(join(dir, 'cert.pem'));
-      const secure = await createMockSpotify({ tls: { key: readFileSync(join(dir, 'key.pem')), cert } });
-      try {
-        expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
-        const status = await new Promise<number>((resolve, reject) => {
-          https
-            .get(`${secure.url}/nowhere`, { ca: cert }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
-            .on('error', reject);
-        });
-        expect(status).toBe(404);
-        expect(secure.connections.tlsHandshakes).toBe(1);
-      } finally {
-        await secure.close();
-      }
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const status = await new Promise<number>((resolve, reject) => {
+        https
+          .get(`${secure.url}/nowhere`, { ca: cert }, (res) => (res.resume(), resolve(res.statusCode ?? 0)))
+          .on('error', reject);
+      });
+      expect(status).toBe(404);
+      expect(secure.connections.tlsHandshakes).toBe(1);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      await secure.close();
     }
   });
 
