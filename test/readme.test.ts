@@ -39,6 +39,8 @@ it('type-checks every TypeScript example, each as a module of its own, against t
           paths: {
             'spotify-token-swap': ['../src/index.ts'],
             'spotify-token-swap/testing': ['../src/testing/index.ts'],
+            'spotify-token-swap/fetch': ['../src/fetch/index.ts'],
+            'spotify-token-swap/lambda': ['../src/lambda/index.ts'],
           },
         },
         files,

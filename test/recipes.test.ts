@@ -81,7 +81,10 @@ describe.each(recipes)('%s', (_name, load) => {
   for (const doorCase of smokeCases) it(doorCase.name, () => doorCase.run(door));
 });
 
-it("Netlify's recipe claims exactly the swap and refresh paths", async () => {
+it("Netlify's recipe claims exactly the swap and refresh paths, rate limited per address", async () => {
   const { config } = await recipe('netlify/netlify/functions/spotify.ts');
-  expect(config).toEqual({ path: ['/spotify/swap', '/spotify/refresh'] });
+  expect(config).toEqual({
+    path: ['/spotify/swap', '/spotify/refresh'],
+    rateLimit: expect.objectContaining({ aggregateBy: ['ip', 'domain'] }),
+  });
 });

@@ -49,7 +49,7 @@ function toBase64Url(bytes: Uint8Array): string {
 }
 
 /** The bytes of a base64url text, or undefined when it is not one. */
-function fromBase64Url(text: string): Uint8Array | undefined {
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   let binary: string;
   try {
     binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));

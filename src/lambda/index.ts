@@ -29,7 +29,7 @@ export type LambdaHttpHandler = (event: LambdaHttpEvent) => Promise<LambdaHttpRe
 /** Answers Lambda can carry as text; anything else goes back base64-encoded. */
 const TEXT = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+json)/i;
 
-function bytesOf(base64: string): Uint8Array {
+function bytesOf(base64: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
 }
 

@@ -13,4 +13,8 @@ export default tokenSwapHandler({
   hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')), logger: console },
 });
 
-export const config = { path: ['/spotify/swap', '/spotify/refresh'] };
+export const config = {
+  path: ['/spotify/swap', '/spotify/refresh'],
+  // Netlify's own rate limiting: 30 requests a minute per client address, refused with its 429 before the function runs.
+  rateLimit: { windowLimit: 30, windowSize: 60, aggregateBy: ['ip', 'domain'] },
+};
