@@ -62,7 +62,6 @@ const BACKOFF_MS = 100;
 const MIN_ATTEMPT_MS = 100;
 /** Spotify's token answers are well under 2 kB; anything near this is not one. */
 export const MAX_BODY_BYTES = 64 * 1024;
-const OAUTH_ERROR_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 /**
  * How long to wait before calling again, or undefined for "answer now". A code is single-use, so a swap is
  * retried only when the request provably never reached Spotify; a refresh also on
@@ -127,43 +126,62 @@ function readTokenSet(body: unknown): TokenSet | undefined {
 
 /** The statuses at which an OAuth client reads the error body (RFC 6749 §5.2); Spotify's other 4xx are a 502. */
 const PASSED_THROUGH = new Set([400, 401, 403]);
-/** A description longer than this is not one of Spotify's short sentences. */
-const MAX_DESCRIPTION_LENGTH = 256;
-/** A description holding this many characters in a row of anything sent to Spotify is replaced. */
-const QUOTE_LENGTH = 8;
-
-/** Whether `text` holds QUOTE_LENGTH characters in a row of any of the values. */
-function quotes(text: string, values: readonly string[]): boolean {
-  return values.some((value) => {
-    if (value.length < QUOTE_LENGTH) return text.includes(value);
-    for (let start = 0; start + QUOTE_LENGTH <= value.length; start++) {
-      if (text.includes(value.slice(start, start + QUOTE_LENGTH))) return true;
-    }
-    return false;
-  });
-}
 
 /**
- * Spotify's 400, 401 and 403 pass through with its status, `error` and `error_description`, nothing else. A
- * description that quotes any part of what was sent is replaced, so no code, token or secret can echo back through it.
+ * The error codes of RFC 6749 §5.2, each with what to check when Spotify's description is not one it is known to
+ * send. Nothing else passes: a code is a client's word to branch on, and a free text there could carry anything,
+ * the client secret included.
  */
-function passThrough(status: number, body: unknown, sent: readonly string[]): OAuthError {
-  // RFC 6749 error codes are words joined by underscores. Anything else is not one, and must not reach a log line.
-  if (!isRecord(body) || typeof body.error !== 'string' || !OAUTH_ERROR_CODE.test(body.error)) {
+const OAUTH_ERRORS: ReadonlyMap<string, string> = new Map([
+  [
+    'invalid_request',
+    'Spotify refused the request as malformed: check the fields the app sent (code_verifier with PKCE)',
+  ],
+  ['invalid_client', 'Spotify refused the client credentials: check clientId and clientSecret'],
+  [
+    'invalid_grant',
+    'Spotify refused the code or refresh token: it was used, expired or revoked, or the redirect URI differs',
+  ],
+  ['unauthorized_client', 'Spotify does not allow this app that grant: check its settings in the developer dashboard'],
+  ['unsupported_grant_type', 'Spotify does not take that grant type'],
+  ['invalid_scope', 'Spotify refused the scope the app asked for'],
+]);
+
+/** The descriptions Spotify's token endpoint is known to send: they pass through exactly as sent, and no others. */
+export const SPOTIFY_DESCRIPTIONS: ReadonlySet<string> = new Set([
+  'Invalid authorization code',
+  'Authorization code expired',
+  'Invalid redirect URI',
+  'Refresh token revoked',
+  'Invalid refresh token',
+  'Invalid client',
+  'Invalid client secret',
+  'grant_type parameter is missing',
+  'grant_type must be client_credentials, authorization_code or refresh_token',
+  'code_verifier required',
+  'code_verifier was incorrect',
+]);
+
+/**
+ * Spotify's 400, 401 and 403 pass through with its status, an `error` of RFC 6749's and a description it is known to
+ * send; another description is replaced by the code's own, and anything else is a 502. Allow-listed, never filtered:
+ * nothing Spotify (or a proxy on the way) writes reaches a client or a log line unless it is one of these words.
+ */
+function passThrough(status: number, body: unknown): OAuthError {
+  const code = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
+  const fallback = code === undefined ? undefined : OAUTH_ERRORS.get(code);
+  if (code === undefined || fallback === undefined) {
     return badGateway(`Spotify answered ${status} without an OAuth error`);
   }
-  const description = body.error_description;
-  const safe =
-    typeof description === 'string' &&
-    description !== '' &&
-    description.length <= MAX_DESCRIPTION_LENGTH &&
-    !quotes(description, sent)
-      ? description
-      : 'Spotify refused the request';
-  return new OAuthError(status, body.error, safe);
+  const description = (body as Record<string, unknown>).error_description;
+  return new OAuthError(
+    status,
+    code,
+    typeof description === 'string' && SPOTIFY_DESCRIPTIONS.has(description) ? description : fallback,
+  );
 }
 
-function interpret(outcome: Outcome, timeoutMs: number, sent: readonly string[]): TokenSet {
+function interpret(outcome: Outcome, timeoutMs: number): TokenSet {
   switch (outcome.kind) {
     case 'timeout':
       throw new OAuthError(504, 'gateway_timeout', `Spotify did not answer within ${timeoutMs} ms`);
@@ -184,7 +202,7 @@ function interpret(outcome: Outcome, timeoutMs: number, sent: readonly string[])
     const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
     throw tooManyRequests(seconds, 'Spotify is rate limiting token requests');
   }
-  if (PASSED_THROUGH.has(status)) throw passThrough(status, parseJson(body), sent);
+  if (PASSED_THROUGH.has(status)) throw passThrough(status, parseJson(body));
   throw badGateway(`Spotify answered ${status}`);
 }
 
@@ -201,15 +219,14 @@ export function basicCredentials(clientId: string, clientSecret: string): string
 /** Made once per door: the headers, and the calls with their deadline and retries, over the door's transport. */
 export function createSpotifyClient(options: SpotifyClientOptions, transport: Transport): SpotifyClient {
   const { clientId, clientSecret, timeoutMs } = options;
-  const credentials = basicCredentials(clientId, clientSecret);
   const headers = Object.freeze({
-    authorization: `Basic ${credentials}`,
+    authorization: `Basic ${basicCredentials(clientId, clientSecret)}`,
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
     'user-agent': 'spotify-token-swap',
   });
 
-  async function call(form: Record<string, string>, trace: UpstreamTrace, sent: readonly string[]): Promise<TokenSet> {
+  async function call(form: Record<string, string>, trace: UpstreamTrace): Promise<TokenSet> {
     const grant = form.grant_type as GrantType;
     const deadline = performance.now() + timeoutMs;
     // One signal over every attempt, the pool's queue and the waits between them.
@@ -222,7 +239,7 @@ export function createSpotifyClient(options: SpotifyClientOptions, transport: Tr
         if (outcome.kind === 'answer') trace.status = outcome.status;
         const delay = retryDelay(grant, outcome, trace.attempts);
         if (delay === undefined || performance.now() + delay + MIN_ATTEMPT_MS > deadline) {
-          return interpret(outcome, timeoutMs, sent);
+          return interpret(outcome, timeoutMs);
         }
         await sleep(delay);
       }
@@ -235,16 +252,10 @@ export function createSpotifyClient(options: SpotifyClientOptions, transport: Tr
     exchangeCode({ code, redirectUri, codeVerifier }, trace) {
       const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: redirectUri };
       if (codeVerifier !== undefined) form.code_verifier = codeVerifier;
-      return call(form, trace, [
-        code,
-        clientSecret,
-        credentials,
-        ...(codeVerifier === undefined ? [] : [codeVerifier]),
-      ]);
+      return call(form, trace);
     },
     refresh(refreshToken, trace) {
-      const sent = [refreshToken, clientSecret, credentials];
-      return call({ grant_type: 'refresh_token', refresh_token: refreshToken }, trace, sent);
+      return call({ grant_type: 'refresh_token', refresh_token: refreshToken }, trace);
     },
   };
 }
