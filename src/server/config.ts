@@ -99,7 +99,17 @@ function trustProxy(env: Env): ServerConfig['trustProxy'] {
         'number of proxies in front of this server (TRUST_PROXY=1) or their addresses (TRUST_PROXY=loopback,10.0.0.0/8)',
     );
   }
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) {
+    // Each hop trusted is one more X-Forwarded-For entry a client can write itself: past a few, the limit counts
+    // whatever address a client claims, as with true.
+    if (Number(value) > MAX_PROXY_HOPS) {
+      throw new ConfigError(
+        `TRUST_PROXY=${value} trusts more proxies than any deployment has, which lets a client pick its own address ` +
+          `and turns the rate limit off: set the number of proxies in front of this server, at most ${MAX_PROXY_HOPS}`,
+      );
+    }
+    return Number(value);
+  }
   // Express's list of addresses, subnets and names (loopback, linklocal, uniquelocal), checked as Express will.
   try {
     express().set('trust proxy', value);
@@ -109,7 +119,37 @@ function trustProxy(env: Env): ServerConfig['trustProxy'] {
         '(10.0.0.0/8) or the names loopback, linklocal and uniquelocal',
     );
   }
+  const wide = value.split(',').find((entry) => tooWide(entry.trim()));
+  if (wide !== undefined) {
+    throw new ConfigError(
+      `TRUST_PROXY: ${wide.trim()} is wider than a /8 (IPv4) or a /32 (IPv6): it would trust clients as proxies, and ` +
+        "a client could pick its own address past the rate limit. List the proxies' own addresses or subnets",
+    );
+  }
   return value;
+}
+
+/** Hops of TRUST_PROXY beyond which a count is a mistake (a CDN, a load balancer and an ingress make three). */
+const MAX_PROXY_HOPS = 3;
+
+/** The prefix length of a subnet's mask, written as a length (/8) or as an IPv4 mask (/255.0.0.0). */
+function prefixLength(mask: string): number {
+  if (/^\d+$/.test(mask)) return Number(mask);
+  return mask.split('.').reduce((bits, octet) => bits + (Number(octet).toString(2).match(/1/g)?.length ?? 0), 0);
+}
+
+/**
+ * Whether a TRUST_PROXY subnet covers more than a /8 of IPv4 or a /32 of IPv6. An IPv4-mapped IPv6 subnet
+ * (::ffff:0:0/96) covers IPv4 clients, so it is held to the IPv4 bound.
+ */
+function tooWide(entry: string): boolean {
+  const slash = entry.indexOf('/');
+  if (slash < 0) return false;
+  const address = entry.slice(0, slash).toLowerCase();
+  const bits = prefixLength(entry.slice(slash + 1));
+  if (!address.includes(':')) return bits < 8;
+  if (/^(0{0,4}:){0,5}:?ffff:/.test(address) || address.startsWith('::ffff:')) return bits - 96 < 8;
+  return bits < 32;
 }
 
 function parseUrl(value: string): URL | undefined {
