@@ -236,3 +236,44 @@ describe('with Spotify credentials', () => {
     expect(line).toMatchObject({ level: 40, redirectUri: 'https://swap.example.com/spotify/check/callback' });
   });
 });
+
+describe('the addresses of Spotify it uses', () => {
+  /** An access token the mock issued, as a swap through the page would have handed the browser. */
+  async function accessToken(): Promise<string> {
+    const res = await fetch(spotify.tokenUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${spotify.clientId}:${spotify.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: spotify.issueRefreshToken() }),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it('asks /v1/me of SPOTIFY_API_URL, not of the accounts service, even when that is set to its default', async () => {
+    const server = await start(
+      spotifyEnv(spotify, { LOGIN_CHECK: '1', SPOTIFY_ACCOUNTS_URL: 'https://accounts.spotify.com' }),
+    );
+    const me = await fetch(checkUrl(server, 'me'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await accessToken()}` },
+    });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { id: string }).id).toBe('mock-listener');
+  });
+
+  it('keeps a path prefix of the accounts URL in /authorize, as in the token URL', async () => {
+    const server = await start(
+      spotifyEnv(spotify, { LOGIN_CHECK: '1', SPOTIFY_ACCOUNTS_URL: 'https://accounts.example.com/spotify/' }),
+    );
+    const { authorize } = await login(server);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe('https://accounts.example.com/spotify/authorize');
+  });
+
+  it('refuses a SPOTIFY_API_URL that would send access tokens in the clear', async () => {
+    await expect(startCheckServer(spotifyEnv(spotify, { SPOTIFY_API_URL: 'http://api.example.com' }))).rejects.toThrow(
+      /SPOTIFY_API_URL must be an https:\/\/ URL/,
+    );
+  });
+});

@@ -15,7 +15,10 @@ export interface AppParts {
   config: ServerConfig;
   cipher: RefreshTokenCipher;
   /** In demo mode, the mock's URL and credentials stand in for Spotify's. */
-  spotify: Pick<TokenSwapOptions, 'clientId' | 'clientSecret' | 'redirectUri' | 'accountsUrl'>;
+  spotify: Pick<TokenSwapOptions, 'clientId' | 'clientSecret' | 'redirectUri' | 'accountsUrl'> & {
+    /** Spotify's Web API, where the check page asks /v1/me. Default: https://api.spotify.com. */
+    apiUrl?: string;
+  };
   rateLimit: RequestHandler | undefined;
   /** True while the shared rate limit's store cannot be reached: /healthz says so, and keeps answering 200. */
   rateLimitDegraded: () => boolean;
@@ -48,8 +51,9 @@ export function createApp(parts: AppParts): Express {
     ...(config.allowedRedirectUris ?? []),
     ...(config.loginCheck ? [checkRedirectUri(publicUrl)] : []),
   ];
+  const { apiUrl, ...tokenEndpoint } = spotify;
   const options: TokenSwapOptions = {
-    ...spotify,
+    ...tokenEndpoint,
     ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
@@ -79,8 +83,7 @@ export function createApp(parts: AppParts): Express {
         clientId: spotify.clientId,
         appRedirectUri: spotify.redirectUri,
         accountsUrl: spotify.accountsUrl ?? 'https://accounts.spotify.com',
-        // A mock given as SPOTIFY_ACCOUNTS_URL plays the Web API too.
-        apiUrl: spotify.accountsUrl ?? 'https://api.spotify.com',
+        apiUrl: apiUrl ?? 'https://api.spotify.com',
         publicUrl,
         legacyExchange: config.legacyExchange !== false,
         rateLimit,

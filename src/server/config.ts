@@ -16,6 +16,8 @@ export interface ServerConfig {
   redirectUri: string | undefined;
   allowedRedirectUris: string[] | undefined;
   accountsUrl: string | undefined;
+  /** Spotify's Web API, where the check page asks /v1/me; undefined for https://api.spotify.com. */
+  apiUrl: string | undefined;
   timeoutMs: number | undefined;
   /** Undefined in demo mode without secrets: the demo makes a throwaway one. */
   cipher: RefreshTokenCipher | undefined;
@@ -152,6 +154,28 @@ function tooWide(entry: string): boolean {
   return bits < 32;
 }
 
+/** SPOTIFY_API_URL: users' access tokens travel there, so https://, or http:// to a mock on this machine. */
+function apiUrl(env: Env): string | undefined {
+  const value = text(env, 'SPOTIFY_API_URL');
+  if (value === undefined) return undefined;
+  const url = parseUrl(value);
+  const loopback = url !== undefined && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+  if (
+    url === undefined ||
+    !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new ConfigError(
+      'SPOTIFY_API_URL must be an https:// URL with no query or credentials, such as https://api.spotify.com ' +
+        '(http:// only for a mock on this machine)',
+    );
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 function parseUrl(value: string): URL | undefined {
   try {
     return new URL(value);
@@ -278,6 +302,7 @@ export function readConfig(env: Env): ServerConfig {
     redirectUri,
     allowedRedirectUris: list(env, 'SPOTIFY_ALLOWED_REDIRECT_URIS'),
     accountsUrl: text(env, 'SPOTIFY_ACCOUNTS_URL'),
+    apiUrl: apiUrl(env),
     timeoutMs:
       text(env, 'SPOTIFY_TIMEOUT_MS') === undefined ? undefined : integer(env, 'SPOTIFY_TIMEOUT_MS', 0, 1, 600_000),
     cipher: cipher(env, mode),

@@ -103,12 +103,15 @@ export async function startServer(
               clientSecret: config.clientSecret!,
               redirectUri: config.redirectUri!,
               ...(config.accountsUrl === undefined ? {} : { accountsUrl: config.accountsUrl }),
+              ...(config.apiUrl === undefined ? {} : { apiUrl: config.apiUrl }),
             }
           : {
               clientId: demo.spotify.clientId,
               clientSecret: demo.spotify.clientSecret,
               redirectUri: DEMO_REDIRECT_URI,
+              // The demo's mock plays the accounts service and the Web API both.
               accountsUrl: demo.spotify.url,
+              apiUrl: demo.spotify.url,
             },
       rateLimit: limiter?.middleware,
       rateLimitDegraded: () => limiter?.degraded() ?? false,

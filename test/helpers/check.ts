@@ -26,6 +26,7 @@ export const spotifyEnv = (spotify: MockSpotify, extra: Record<string, string> =
   SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
   SPOTIFY_REDIRECT_URI: 'myapp://callback',
   SPOTIFY_ACCOUNTS_URL: spotify.url,
+  SPOTIFY_API_URL: spotify.url,
   TOKEN_ENCRYPTION_SECRETS: 'check-page-test-secret-of-32-characters',
   ...extra,
 });

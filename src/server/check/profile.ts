@@ -27,7 +27,7 @@ const badGateway = (description: string): ProfileAnswer => ({
 export async function fetchProfile(apiUrl: string, accessToken: string): Promise<ProfileAnswer> {
   let res: Response;
   try {
-    res = await fetch(new URL('/v1/me', apiUrl), {
+    res = await fetch(new URL(`${apiUrl.replace(/\/+$/, '')}/v1/me`), {
       headers: { authorization: `Bearer ${accessToken}` },
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });

@@ -160,7 +160,8 @@ export function checkPage(options: CheckOptions): Router {
 
   router.get('/login', (_req, res) => {
     const attempt = newAttempt();
-    const target = new URL('/authorize', options.accountsUrl);
+    // Built as the token URL is: a path prefix of the accounts URL is kept.
+    const target = new URL(`${options.accountsUrl.replace(/\/+$/, '')}/authorize`);
     target.search = new URLSearchParams({
       client_id: options.clientId,
       response_type: 'code',
