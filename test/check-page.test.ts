@@ -110,7 +110,9 @@ describe('the login', () => {
     expect(params.get('code_challenge_method')).toBe('S256');
     expect(params.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     expect(params.get('state')).toMatch(/^[\w-]{43}$/);
-    expect(setCookie).toMatch(/^check_login=[\w-]+\.[\w-]+; Path=\/check\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    expect(setCookie).toMatch(
+      /^check_login=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=600; Path=\/check\/; HttpOnly; SameSite=Lax$/,
+    );
     expect(setCookie.split(';', 1)[0]).toContain(params.get('state'));
 
     const second = await login(server);
@@ -123,7 +125,7 @@ describe('the login', () => {
     const back = await agree(authorize);
     const res = await get(back.href, cookie);
     expect(res.status).toBe(200);
-    expect(res.headers.get('set-cookie')).toMatch(/^check_login=; Path=\/check\/; Max-Age=0;/);
+    expect(res.headers.get('set-cookie')).toMatch(/^check_login=; Max-Age=0; Path=\/check\/;/);
     const page = await res.text();
     const code = dataOf(page, 'code')!;
     expect(code).toBe(back.searchParams.get('code'));
@@ -165,6 +167,33 @@ describe('the login', () => {
     expect(page).toContain('Refused');
     expect(dataOf(page, 'code')).toBe('');
   });
+
+  it.each([
+    ['unsigned, as another page of the host could set it', (state: string, verifier: string) => `${state}.${verifier}`],
+    ['signed by another server', (state: string, verifier: string, other: string) => `${state}.${verifier}.${other}`],
+  ])(
+    "refuses a login planted with a cookie %s: the attacker's own code does not log the victim in",
+    async (_name, plant) => {
+      // The attacker starts a login of its own on the page, and keeps what its cookie holds.
+      const server = await start();
+      const attacker = await login(server);
+      const [state, verifier, signature] = attacker.cookie.slice('check_login='.length).split('.') as [
+        string,
+        string,
+        string,
+      ];
+      const otherServer = await start();
+      const [, , otherSignature] = (await login(otherServer)).cookie.split('.') as [string, string, string];
+      const back = await agree(attacker.authorize);
+      expect(signature).toMatch(/^[\w-]{43}$/);
+      // Then plants it in the victim's browser, and sends the victim to the callback with the attacker's code.
+      const res = await get(back.href, `check_login=${plant(state, verifier, otherSignature)}`);
+      expect(res.status).toBe(400);
+      const page = await res.text();
+      expect(page).toContain('Refused');
+      expect(dataOf(page, 'code')).toBe('');
+    },
+  );
 
   it('refuses a callback whose browser holds no cookie', async () => {
     const server = await start();
@@ -228,7 +257,10 @@ describe('with Spotify credentials', () => {
     // Opened at 127.0.0.1: the login would come back to swap.example.com, without this browser's cookie.
     expect(page).toContain('id="origin-warning"');
     const { setCookie, authorize } = await login(server);
-    expect(setCookie).toMatch(/; Path=\/spotify\/check\/; .*; Secure$/);
+    // Over HTTPS, __Host-: set only by a secure page of this very host, for the whole host, never by a subdomain.
+    expect(setCookie).toMatch(
+      /^__Host-check_login=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
+    );
     expect(authorize.searchParams.get('client_id')).toBe(spotify.clientId);
     const line = server.output
       .map((text) => JSON.parse(text) as Record<string, unknown>)

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { escapeHtml } from '../../html.js';
-import { attemptCookie, challengeOf, matchingAttempt, newAttempt } from './login.js';
+import { challengeOf, loginCookie, newAttempt, type LoginCookie } from './login.js';
 import { fetchProfile } from './profile.js';
 
 export interface CheckOptions {
@@ -62,7 +62,7 @@ interface Callback {
 }
 
 /** What Spotify's answer at the callback means, once its state has been checked against this browser's cookie. */
-function callbackOutcome(req: Request, publicUrl: string): Callback {
+function callbackOutcome(req: Request, publicUrl: string, cookie: LoginCookie): Callback {
   const { code, error, state } = req.query;
   if (code === undefined && error === undefined && state === undefined) {
     return {
@@ -72,7 +72,7 @@ function callbackOutcome(req: Request, publicUrl: string): Callback {
       advice: 'A login comes back here once, and its code works once. Start again to log in anew.',
     };
   }
-  const attempt = matchingAttempt(req.headers.cookie, state);
+  const attempt = cookie.match(req.headers.cookie, state);
   if (attempt === undefined) {
     return {
       status: 400,
@@ -108,8 +108,10 @@ export function checkPage(options: CheckOptions): Router {
   const { publicUrl } = options;
   const publicOrigin = new URL(publicUrl).origin;
   const redirectUri = checkRedirectUri(publicUrl);
-  const secure = publicUrl.startsWith('https:');
-  const cookiePath = `${new URL(publicUrl).pathname.replace(/\/$/, '')}/check/`;
+  const cookie = loginCookie(
+    `${new URL(publicUrl).pathname.replace(/\/$/, '')}/check/`,
+    publicUrl.startsWith('https:'),
+  );
   const legacy = options.legacyExchange ? 'on' : 'off';
   const setup = render(file('setup.html'), {
     mode:
@@ -172,14 +174,14 @@ export function checkPage(options: CheckOptions): Router {
       code_challenge: challengeOf(attempt.verifier),
       show_dialog: 'true',
     }).toString();
-    res.set('Set-Cookie', attemptCookie(attempt, cookiePath, secure));
+    res.set('Set-Cookie', cookie.set(attempt));
     res.redirect(303, target.href);
   });
 
   router.get('/callback', (req, res) => {
-    const answer = callbackOutcome(req, publicUrl);
+    const answer = callbackOutcome(req, publicUrl, cookie);
     // One login, one callback: whatever came back, the attempt is spent.
-    res.set('Set-Cookie', attemptCookie(undefined, cookiePath, secure));
+    res.set('Set-Cookie', cookie.set(undefined));
     html(
       res,
       answer.status,
