@@ -195,6 +195,23 @@ describe('the login', () => {
     },
   );
 
+  it("is served by a demo mock that sends codes only to the redirect URIs it registered, as Spotify's dashboard does", async () => {
+    const server = await start();
+    const { authorize } = await login(server);
+    const elsewhere = new URL(authorize);
+    elsewhere.searchParams.set('redirect_uri', 'https://evil.example/steal');
+    expect((await get(elsewhere.href)).status).toBe(400);
+    const consent = await fetch(elsewhere, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'consent=agree',
+      redirect: 'manual',
+    });
+    expect(consent.status).toBe(400);
+    expect(consent.headers.get('location')).toBeNull();
+    expect((await agree(authorize)).href).toMatch(new RegExp(`^${server.url}/check/callback\\?code=`));
+  });
+
   it('refuses a callback whose browser holds no cookie', async () => {
     const server = await start();
     const back = await agree((await login(server)).authorize);

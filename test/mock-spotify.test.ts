@@ -1,6 +1,7 @@
 // createMockSpotify() on its own: it must behave as CONTRACT.md §1 says Spotify does, or every other test proves nothing.
 import { createHash } from 'node:crypto';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { MAX_CODES, MAX_REFRESH_TOKENS } from '../src/testing/token-endpoint.js';
 import { MAX_ACCESS_TOKENS, webApi } from '../src/testing/web-api.js';
 import { selfSignedCertificate } from './helpers/certificate.js';
 import { itNeeding } from './helpers/system.js';
@@ -75,6 +76,22 @@ describe('createMockSpotify', () => {
     expect(
       (await json({ grant_type: 'authorization_code', code: other, redirect_uri: 'app://cb/' })).body.error_description,
     ).toBe('Invalid redirect URI');
+  });
+
+  it('remembers at most MAX_CODES codes and MAX_REFRESH_TOKENS refresh tokens, forgetting the oldest', async () => {
+    const firstCode = spotify.issueCode({ redirectUri: 'app://cb' });
+    const firstToken = spotify.issueRefreshToken();
+    for (let i = 0; i < MAX_CODES; i++) spotify.issueCode({ redirectUri: 'app://cb' });
+    for (let i = 0; i < MAX_REFRESH_TOKENS; i++) spotify.issueRefreshToken();
+    expect(
+      (await json({ grant_type: 'authorization_code', code: firstCode, redirect_uri: 'app://cb' })).body
+        .error_description,
+    ).toBe('Invalid authorization code');
+    expect((await json({ grant_type: 'refresh_token', refresh_token: firstToken })).body.error_description).toBe(
+      'Invalid refresh token',
+    );
+    const latest = spotify.issueCode({ redirectUri: 'app://cb' });
+    expect((await json({ grant_type: 'authorization_code', code: latest, redirect_uri: 'app://cb' })).status).toBe(200);
   });
 
   it('expires codes', async () => {
@@ -301,6 +318,36 @@ describe('createMockSpotify', () => {
       state: 's1',
       scope: 'streaming',
     };
+
+    it('with redirectUris, refuses any other redirect URI before consent, as Spotify does, and takes the registered', async () => {
+      const registered = await createMockSpotify({ clientId: 'id', redirectUris: ['app://cb'] });
+      try {
+        const at = (uri: string) =>
+          `${registered.url}/authorize?${new URLSearchParams({ ...params, redirect_uri: uri }).toString()}`;
+        const refused = await fetch(at('https://evil.example/steal'), { redirect: 'manual' });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toEqual({
+          error: 'invalid_request',
+          error_description: 'INVALID_CLIENT: Invalid redirect URI',
+        });
+        const agreed = await fetch(at('https://evil.example/steal'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'consent=agree',
+          redirect: 'manual',
+        });
+        expect({ status: agreed.status, location: agreed.headers.get('location') }).toEqual({
+          status: 400,
+          location: null,
+        });
+        expect((await fetch(at('app://cb'), { redirect: 'manual' })).status).toBe(200);
+      } finally {
+        await registered.close();
+      }
+      await expect(createMockSpotify({ redirectUris: 'app://cb' as never })).rejects.toThrow(
+        /redirectUris must be an array/,
+      );
+    });
 
     it('shows the client id and each scope, escaped, with Agree and Cancel, and sends no code yet', async () => {
       const res = await fetch(address({ ...params, scope: 'streaming <b>x</b>' }), { redirect: 'manual' });

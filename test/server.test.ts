@@ -173,7 +173,7 @@ describe('refusing to start', () => {
 
 describe('demo mode', () => {
   it("keeps none of the requests its mock Spotify sees, so a long-running demo's memory stays flat", async () => {
-    const demo = await startDemo(undefined);
+    const demo = await startDemo(undefined, []);
     try {
       await fetch(demo.spotify.tokenUrl, {
         method: 'POST',

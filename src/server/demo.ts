@@ -12,9 +12,16 @@ export interface Demo {
   walkthrough(url: string, checkUrl: string): Promise<string>;
 }
 
-export async function startDemo(cipher: RefreshTokenCipher | undefined): Promise<Demo> {
+/**
+ * Starts the demo's mock Spotify, with `redirectUris` registered as an app's would be: its /authorize sends codes
+ * nowhere else.
+ */
+export async function startDemo(
+  cipher: RefreshTokenCipher | undefined,
+  redirectUris: readonly string[],
+): Promise<Demo> {
   // A demo may run for weeks: the mock keeps none of the requests (and Authorization headers) it sees.
-  const spotify = await createMockSpotify({ keepRequests: 0 });
+  const spotify = await createMockSpotify({ keepRequests: 0, redirectUris: [DEMO_REDIRECT_URI, ...redirectUris] });
   // No secret was configured: a throwaway one, so tokens sealed in this run open only in this run.
   const demoCipher = cipher ?? aesGcmCipher(randomBytes(32).toString('base64url'));
   return {

@@ -67,7 +67,6 @@ export async function startServer(
   };
 
   try {
-    demo = config.mode === 'demo' ? await startDemo(config.cipher) : undefined;
     limiter =
       config.rateLimitPerMinute > 0
         ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log)
@@ -83,7 +82,7 @@ export async function startServer(
     });
     server.maxConnections = config.maxConnections;
     // A demo holds a throwaway mock Spotify: keep it on this machine unless HOST says otherwise.
-    const host = config.host ?? (demo === undefined ? undefined : '127.0.0.1');
+    const host = config.host ?? (config.mode === 'demo' ? '127.0.0.1' : undefined);
     server.listen(config.port, host);
     try {
       await once(server, 'listening');
@@ -93,6 +92,8 @@ export async function startServer(
     const url = urlOf(server.address() as AddressInfo);
     // The app is built once the port is known: the check page's redirect URI contains it, unless PUBLIC_URL is set.
     const publicUrl = config.publicUrl ?? url;
+    // The demo's mock registers the check page's redirect URI as an app would: it sends codes nowhere else.
+    demo = config.mode === 'demo' ? await startDemo(config.cipher, [checkRedirectUri(publicUrl)]) : undefined;
     const app = createApp({
       config,
       cipher: demo?.cipher ?? config.cipher!,

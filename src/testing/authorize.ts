@@ -48,12 +48,27 @@ export function authorize(
   query: URLSearchParams,
   form: Record<string, string>,
   res: ServerResponse,
-  clientId: string,
-  issueCode: (options: IssueCodeOptions) => string,
+  app: {
+    clientId: string;
+    /** The registered redirect URIs, or undefined for any. */
+    redirectUris: ReadonlySet<string> | undefined;
+    issueCode: (options: IssueCodeOptions) => string;
+  },
 ): number {
+  const { clientId, redirectUris, issueCode } = app;
   const redirectUri = query.get('redirect_uri') ?? '';
   if (query.get('client_id') !== clientId || redirectUri === '') {
     send(res, 400, JSON.stringify({ error: 'invalid_client', error_description: 'INVALID_CLIENT: Invalid client' }));
+    return 400;
+  }
+  // Spotify refuses a redirect URI the app has not registered on its own page, before any consent: no code (and no
+  // error) is ever sent anywhere else.
+  if (redirectUris !== undefined && !redirectUris.has(redirectUri)) {
+    send(
+      res,
+      400,
+      JSON.stringify({ error: 'invalid_request', error_description: 'INVALID_CLIENT: Invalid redirect URI' }),
+    );
     return 400;
   }
   let target: URL;

@@ -20,7 +20,19 @@ const MOCK_OPTION_KEYS = [
   'port',
   'tls',
   'keepRequests',
+  'redirectUris',
 ] as const satisfies readonly (keyof MockSpotifyOptions)[];
+
+/** The app's registered redirect URIs, checked; undefined takes any, as the mock always has. */
+function registeredRedirectUris(value: unknown): ReadonlySet<string> | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.some((uri) => typeof uri !== 'string' || uri === '')) {
+    throw new TypeError(
+      "createMockSpotify: redirectUris must be an array of the app's registered redirect URIs (default: any)",
+    );
+  }
+  return new Set(value as string[]);
+}
 
 /**
  * Starts a mock of Spotify on 127.0.0.1: `POST /api/token` behaving as Spotify's does (client authentication,
@@ -38,6 +50,8 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
   if (!Number.isInteger(keepRequests) || keepRequests < 0) {
     throw new TypeError('createMockSpotify: keepRequests must be a whole number, 0 or more (default 1000)');
   }
+
+  const redirectUris = registeredRedirectUris(options.redirectUris);
 
   const api = webApi();
   const endpoint = tokenEndpoint({ clientId, clientSecret, codeTtlMs, expiresIn, rotate, onAccessToken: api.remember });
@@ -71,7 +85,11 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
       requests.push(request);
     }
     if (path === '/authorize' && (req.method === 'GET' || req.method === 'POST')) {
-      request.answer = authorize(req.method, searchParams, form, res, clientId, endpoint.issueCode);
+      request.answer = authorize(req.method, searchParams, form, res, {
+        clientId,
+        redirectUris,
+        issueCode: endpoint.issueCode,
+      });
       return;
     }
     if (path === '/v1/me' && req.method === 'GET') {

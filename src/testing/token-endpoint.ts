@@ -4,9 +4,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { equalStrings } from '../equal-strings.js';
 import { rejectUnknownKeys } from '../core/unknown-keys.js';
+import { remember } from './bounded.js';
 import type { IssueCodeOptions } from './types.js';
 
 export const DEFAULT_SCOPE = 'user-read-email user-read-private';
+/**
+ * The codes and the refresh tokens remembered at once; past it the oldest are forgotten, so that a demo that runs for
+ * weeks (or is flooded) keeps its memory flat. Codes that expired this long ago are forgotten as new ones come.
+ */
+export const MAX_CODES = 10_000;
+export const MAX_REFRESH_TOKENS = 10_000;
+const FORGET_EXPIRED_CODES_AFTER_MS = 600_000;
 
 interface CodeRecord {
   redirectUri: string;
@@ -81,18 +89,23 @@ export function tokenEndpoint({
     ttlMs = codeTtlMs,
   }: IssueCodeOptions): string {
     const code = token(96);
-    codes.set(code, {
+    const now = Date.now();
+    for (const [old, record] of codes) {
+      if (record.expiresAt + FORGET_EXPIRED_CODES_AFTER_MS > now) break;
+      codes.delete(old);
+    }
+    remember(codes, MAX_CODES, code, {
       redirectUri,
       scope,
       challenge: codeChallenge === undefined ? undefined : { value: codeChallenge, method: codeChallengeMethod },
-      expiresAt: Date.now() + ttlMs,
+      expiresAt: now + ttlMs,
     });
     return code;
   }
 
   function issueRefreshToken(scope: string): string {
     const value = token();
-    refreshTokens.set(value, { scope, revoked: false });
+    remember(refreshTokens, MAX_REFRESH_TOKENS, value, { scope, revoked: false });
     return value;
   }
 

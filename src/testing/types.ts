@@ -18,6 +18,11 @@ export interface MockSpotifyOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** How many of the latest requests `requests` keeps; `0` keeps none. Default `1000`. */
   keepRequests?: number;
+  /**
+   * The redirect URIs registered for the app, as in Spotify's dashboard: `/authorize` refuses any other, as Spotify
+   * does, before any consent. Default: any redirect URI.
+   */
+  redirectUris?: readonly string[];
 }
 
 export interface IssueCodeOptions {

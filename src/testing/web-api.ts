@@ -1,5 +1,6 @@
 // The mock's Web API: GET /v1/me answers a made-up profile for the access tokens the token endpoint issued.
 import type { IncomingMessage } from 'node:http';
+import { remember } from './bounded.js';
 import type { Answer } from './token-endpoint.js';
 
 /** The access tokens remembered at once; past it the oldest are forgotten, so a long demo's memory stays flat. */
@@ -30,10 +31,8 @@ export function webApi() {
   const accessTokens = new Map<string, AccessTokenRecord>();
 
   return {
-    remember: (accessToken: string, scope: string, expiresIn: number): void => {
-      if (accessTokens.size >= MAX_ACCESS_TOKENS) accessTokens.delete(accessTokens.keys().next().value!);
-      accessTokens.set(accessToken, { scope, expiresAt: Date.now() + expiresIn * 1000 });
-    },
+    remember: (accessToken: string, scope: string, expiresIn: number): void =>
+      remember(accessTokens, MAX_ACCESS_TOKENS, accessToken, { scope, expiresAt: Date.now() + expiresIn * 1000 }),
 
     /** The answer to GET /v1/me. */
     me(req: IncomingMessage): Answer {
