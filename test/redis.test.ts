@@ -95,6 +95,24 @@ describeNeeding(['redis-server'], 'a rate limit shared through Redis', () => {
       }
     });
 
+    it.each([
+      ['a database number out of range', (port: number) => `redis://127.0.0.1:${port}/99`, /no database of the number/],
+      [
+        'rediss:// to a plain-text Redis',
+        (port: number) => `rediss://127.0.0.1:${port}`,
+        /rediss:\/\/ asks for TLS, but a plain-text Redis answers/,
+      ],
+    ])('%s: refuses to start, naming REDIS_URL, rather than run without the limit', async (_name, url, message) => {
+      const plain = await startRedis();
+      try {
+        const { code, stderr } = await runBin(env(url(plain.port)));
+        expect(code).toBe(1);
+        expect(stderr).toMatch(new RegExp(`REDIS_URL: .*${message.source}`));
+      } finally {
+        await plain.stop();
+      }
+    });
+
     it('a server that is not Redis: refuses to start', async () => {
       const { url, server } = await listen(createServer((_req, res) => res.end('hello')));
       try {

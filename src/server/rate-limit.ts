@@ -1,5 +1,6 @@
 // The server's rate limit: express-rate-limit per client IP, in memory or shared through Redis, failing open.
 import type { RequestHandler } from 'express';
+import { connect } from 'node:net';
 import {
   rateLimit,
   type ClientRateLimitInfo,
@@ -124,24 +125,53 @@ export interface RateLimiter {
 const STARTUP_WAIT_MS = 3_000;
 
 /**
- * Whether an error seen while connecting means REDIS_URL itself is wrong (credentials, or not a Redis at all), as a
- * refusal naming REDIS_URL; undefined for "cannot be reached now". Redis's reply words are fixed; the URL and its
- * password are never quoted.
+ * Whether an error seen while connecting means REDIS_URL itself is wrong, as a refusal naming REDIS_URL; undefined for
+ * "cannot be reached now". Any reply of Redis's to the connection's set-up (AUTH, HELLO, SELECT) proves that the URL
+ * reached a Redis that refuses it: `replyError` is the client's class for those. Only Redis's first, fixed word is
+ * quoted; the URL and its password never are.
  */
-function refusalOf(error: unknown): ConfigError | undefined {
-  const message = String((error as Error | null)?.message ?? '');
-  const word =
-    /^(WRONGPASS|NOAUTH|NOPERM)\b/.exec(message)?.[1] ??
-    (/^ERR\b.*\b(AUTH|password)\b/i.test(message) ? 'ERR' : undefined);
-  if (word !== undefined) {
+function refusalOf(error: unknown, replyError: abstract new (...args: never[]) => Error): ConfigError | undefined {
+  if (error instanceof replyError) {
+    const word = /^[A-Z]+/.exec(error.message)?.[0] ?? 'ERR';
+    if (/\bDB index\b/i.test(error.message)) {
+      return new ConfigError(
+        'REDIS_URL: that Redis has no database of the number in its path (redis://host:6379/<number>): use one ' +
+          'from 0 to its databases setting, 16 by default',
+      );
+    }
+    if (['WRONGPASS', 'NOAUTH', 'NOPERM'].includes(word) || /\b(AUTH|password)\b/i.test(error.message)) {
+      return new ConfigError(
+        `REDIS_URL: Redis refused this server's credentials (${word}): check the user name and password in REDIS_URL`,
+      );
+    }
     return new ConfigError(
-      `REDIS_URL: Redis refused this server's credentials (${word}): check the user name and password in REDIS_URL`,
+      `REDIS_URL: Redis refused this server's connection (${word}): check the user, password and database in REDIS_URL`,
     );
   }
+  const message = String((error as Error | null)?.message ?? '');
   if (/Unknown RESP type|Protocol error/i.test(message)) {
     return new ConfigError('REDIS_URL: the server at that address does not speak the Redis protocol');
   }
   return undefined;
+}
+
+/**
+ * Whether a plain-text Redis answers at the address of a rediss:// URL: a TLS handshake with one never completes (it
+ * waits for a command line), which would otherwise pass for "cannot be reached".
+ */
+function plainRedisAt(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port || 6379), url.hostname.replace(/^\[|\]$/g, ''));
+    const done = (plain: boolean) => {
+      socket.destroy();
+      resolve(plain);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    // A Redis answers +PONG, or -NOAUTH when it wants a password; a TLS server answers with an alert, or nothing.
+    socket.once('data', (chunk: Buffer) => done(chunk[0] === 0x2b || chunk[0] === 0x2d));
+  });
 }
 
 /** What firstContact needs of a node-redis client. */
@@ -152,7 +182,10 @@ interface Connecting {
 }
 
 /** Connects, and says how it went: ready, unreachable for now, or a refusal. It never waits past STARTUP_WAIT_MS. */
-function firstContact(client: Connecting): Promise<'ready' | 'unreachable' | ConfigError> {
+function firstContact(
+  client: Connecting,
+  refusal: (error: unknown) => ConfigError | undefined,
+): Promise<'ready' | 'unreachable' | ConfigError> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (outcome: 'ready' | 'unreachable' | ConfigError) => {
@@ -162,12 +195,12 @@ function firstContact(client: Connecting): Promise<'ready' | 'unreachable' | Con
       client.off('error', onError);
       resolve(outcome);
     };
-    const onError = (error: unknown) => settle(refusalOf(error) ?? 'unreachable');
+    const onError = (error: unknown) => settle(refusal(error) ?? 'unreachable');
     const timer = setTimeout(() => settle('unreachable'), STARTUP_WAIT_MS);
     client.on('error', onError);
     client.connect().then(
       () => settle('ready'),
-      (error: unknown) => settle(refusalOf(error) ?? 'unreachable'),
+      (error: unknown) => settle(refusal(error) ?? 'unreachable'),
     );
   });
 }
@@ -194,7 +227,14 @@ async function redisStore(
   });
   // Without a listener an 'error' event would crash the process; the store logs what matters.
   client.on('error', () => {});
-  const contact = await firstContact(client);
+  let contact = await firstContact(client, (error) => refusalOf(error, redis.ErrorReply));
+  const parsed = new URL(url);
+  if (contact === 'unreachable' && parsed.protocol === 'rediss:' && (await plainRedisAt(parsed))) {
+    contact = new ConfigError(
+      'REDIS_URL: rediss:// asks for TLS, but a plain-text Redis answers at that address: use redis://, or turn ' +
+        'TLS on in Redis',
+    );
+  }
   if (contact instanceof ConfigError) {
     client.destroy();
     throw contact;
