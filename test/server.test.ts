@@ -383,6 +383,54 @@ describe('slow and silent clients', () => {
   });
 });
 
+describe('pipelined floods', () => {
+  /** Writes `count` pipelined swaps on one connection and never reads an answer. */
+  function flood(url: string, count: number): Socket {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    const body = 'code=flooded-code-that-spotify-never-issued';
+    const one =
+      `POST /swap HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n${body}`;
+    socket.on('error', () => {});
+    socket.write(one.repeat(count));
+    return socket;
+  }
+  const calls = () => spotify.requests.filter((request) => request.form.code?.startsWith('flooded-code')).length;
+
+  it('works on at most 8 requests of one connection at once, however many it pipelines', async () => {
+    const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
+    spotify.fail({ type: 'latency', ms: 400 }, { times: Infinity });
+    const before = calls();
+    const socket = flood(bin.url, 200);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The first eight reached Spotify; the rest wait for them, unread.
+      expect(calls() - before).toBe(8);
+    } finally {
+      socket.destroy();
+      spotify.clearFaults();
+    }
+  });
+
+  it('answers past MAX_IN_FLIGHT with 503 temporarily_unavailable and a Retry-After, and the health check still', async () => {
+    const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0', MAX_IN_FLIGHT: '10' }));
+    spotify.fail({ type: 'latency', ms: 400 }, { times: Infinity });
+    const sockets = [flood(bin.url, 8), flood(bin.url, 8)];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const busy = await post(`${bin.url}/swap`, { code: 'flooded-code-too' });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(await busy.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+      expect((await fetch(`${bin.url}/healthz`)).status).toBe(200);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      spotify.clearFaults();
+    }
+  });
+});
+
 describe('CORS_ORIGINS', () => {
   const preflight = (url: string, origin: string) =>
     fetch(`${url}/swap`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });

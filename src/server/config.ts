@@ -1,6 +1,7 @@
 // The standalone server's configuration: environment variables read, checked and turned into options, or refused.
 import express from 'express';
 import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../index.js';
+import { DEFAULT_MAX_IN_FLIGHT } from './admission.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -37,6 +38,8 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** Connections open at once; past it, a new one is closed at once. */
   maxConnections: number;
+  /** Requests worked on at once over all connections; past it, 503 at once. */
+  maxInFlight: number;
   /** Serve the login check page at /check: always in demo mode, with real credentials only when asked. */
   loginCheck: boolean;
   /** Where browsers and apps reach this server, without a trailing slash; undefined: the address it listens on. */
@@ -263,6 +266,7 @@ function connectionLimits(env: Env) {
     requestTimeoutMs,
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
     maxConnections: integer(env, 'MAX_CONNECTIONS', 1_000, 1, 1_000_000),
+    maxInFlight: integer(env, 'MAX_IN_FLIGHT', DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000),
   };
 }
 

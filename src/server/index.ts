@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
+import { admission } from './admission.js';
 import { createApp, type AppState } from './app.js';
 import { checkRedirectUri } from './check/routes.js';
 import { ConfigError, readConfig, type ServerConfig } from './config.js';
@@ -132,7 +133,10 @@ export async function startServer(
       if (state.draining) res.setHeader('Connection', 'close');
       res.once('finish', onFinish);
     });
-    server.on('request', app);
+    server.on(
+      'request',
+      admission(app, config.maxInFlight, (req) => req.url === '/healthz'),
+    );
     log.info(
       {
         event: 'listening',
