@@ -3,8 +3,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MAX_CONNECTIONS, neverSent } from '../src/spotify.js';
+import { plaintextRefreshTokens } from '../src/index.js';
 import { closeServer, listen, startHarness } from './helpers/harness.js';
 
 it('opens at most MAX_CONNECTIONS connections to Spotify; the calls beyond wait their turn', async () => {
@@ -78,4 +80,47 @@ describe('which failures prove the request never left (a swap may then be retrie
     expect(neverSent(new Error('failed'))).toBe(false);
     expect(neverSent(undefined)).toBe(false);
   });
+});
+
+it('never hands a response nobody asked for to the next request: a connection that receives one while idle is dropped', async () => {
+  // A misbehaving Spotify (or egress proxy) answers the first swap twice; the second answer, for nobody, arrives on
+  // the idle keep-alive connection before the next swap is sent.
+  const tokens = (accessToken: string) =>
+    JSON.stringify({
+      access_token: accessToken,
+      token_type: 'Bearer',
+      scope: '',
+      expires_in: 3600,
+      refresh_token: 'r',
+    });
+  const answer = (body: string) =>
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  let calls = 0;
+  let connections = 0;
+  const spotify = createNetServer((socket) => {
+    connections += 1;
+    socket.on('data', () => {
+      calls += 1;
+      socket.write(
+        calls === 1 ? answer(tokens('for-the-first')) + answer(tokens('for-nobody')) : answer(tokens(`call-${calls}`)),
+      );
+    });
+  });
+  spotify.listen(0, '127.0.0.1');
+  await once(spotify, 'listening');
+  const h = await startHarness({
+    accountsUrl: `http://127.0.0.1:${(spotify.address() as AddressInfo).port}`,
+    hooks: { refreshTokenCipher: plaintextRefreshTokens },
+  });
+  try {
+    const first = await h.http.post('/spotify/swap').type('form').send({ code: 'first-user-code' });
+    expect(first.body.access_token).toBe('for-the-first');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const second = await h.http.post('/spotify/swap').type('form').send({ code: 'second-user-code' });
+    expect(second.body.access_token).toBe('call-2');
+    expect(connections).toBe(2);
+  } finally {
+    await h.close();
+    spotify.close();
+  }
 });
