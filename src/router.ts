@@ -4,11 +4,9 @@ import express, { type Router } from 'express';
 import { readFields, type BodyRequest } from './body.js';
 import { answer, logRequest, pathRoutes, routeFor, type Answer, type PathRoutes } from './core/answer.js';
 import { codeForStatus, toOAuthError } from './core/errors.js';
-import { legacyRoutes } from './core/handlers/legacy.js';
-import { refreshHandler } from './core/handlers/refresh.js';
-import { swapHandler } from './core/handlers/swap.js';
 import type { TokenSwapConfig } from './core/options.js';
-import { postRoute, type Route, type RouteRequest } from './core/route.js';
+import type { RouteRequest } from './core/route.js';
+import { byPath, tokenRoutes } from './core/routes.js';
 import type { UpstreamTrace } from './core/spotify.js';
 import { runMiddleware, type Middleware } from './hooks.js';
 import { resolveRouterOptions, type TokenSwapOptions } from './options.js';
@@ -82,18 +80,10 @@ async function serve(
  */
 export function tokenSwap(options: TokenSwapOptions): TokenSwapRouter {
   const { config, rateLimit } = resolveRouterOptions(options);
-  const spotify = createNodeSpotifyClient(config);
-  const swap = swapHandler(config, spotify);
-  const refresh = refreshHandler(config, spotify);
-  const routes: Route[] = [
-    postRoute('/swap', 'swap', swap),
-    postRoute('/refresh', 'refresh', refresh),
-    ...legacyRoutes(config, swap, refresh),
-  ];
   const hooks = rateLimit as readonly Middleware[];
   const router = express.Router();
-  for (const path of new Set(routes.map((route) => route.path))) {
-    const group = pathRoutes(routes.filter((route) => route.path === path));
+  for (const [path, routes] of byPath(tokenRoutes(config, createNodeSpotifyClient(config)))) {
+    const group = pathRoutes(routes);
     router.all(path, (req, res) => {
       void serve(config, hooks, group, req, res);
     });

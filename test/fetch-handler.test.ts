@@ -1,21 +1,12 @@
 // spotify-token-swap/fetch on Node, called directly: the shared door cases, then what only this door has (basePath,
 // the fetch option, the rateLimit function, HEAD, the legacy routes) and its option checks.
 import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandlerOptions } from '../src/fetch/index.js';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { cases } from './doors/cases.js';
 import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
-import { logLines, remember, rememberForm, spyLogger } from './helpers/secrets.js';
+import { sharedMockSpotify } from './helpers/mock.js';
+import { logLines, remember, spyLogger } from './helpers/secrets.js';
 
-let spotify: MockSpotify;
-beforeAll(async () => {
-  spotify = await createMockSpotify();
-  remember(spotify.clientSecret);
-});
-afterEach(() => spotify.clearFaults());
-afterAll(async () => {
-  for (const { form } of spotify.requests) rememberForm(form);
-  await spotify.close();
-});
+const spotify = sharedMockSpotify();
 
 function options(overrides: Partial<TokenSwapHandlerOptions> = {}): TokenSwapHandlerOptions {
   return {

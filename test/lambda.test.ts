@@ -2,22 +2,13 @@
 // adapter itself must carry across: base64 bodies, cookies, joined headers, the query string, Set-Cookie, binary.
 import { aesGcmCipher, tokenSwapHandler } from '../src/fetch/index.js';
 import { lambdaHandler } from '../src/lambda/index.js';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { cases } from './doors/cases.js';
 import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
 import { functionUrlEvent, responseOf } from './helpers/lambda-events.js';
-import { remember, rememberForm, spyLogger } from './helpers/secrets.js';
+import { sharedMockSpotify } from './helpers/mock.js';
+import { spyLogger } from './helpers/secrets.js';
 
-let spotify: MockSpotify;
-beforeAll(async () => {
-  spotify = await createMockSpotify();
-  remember(spotify.clientSecret);
-});
-afterEach(() => spotify.clearFaults());
-afterAll(async () => {
-  for (const { form } of spotify.requests) rememberForm(form);
-  await spotify.close();
-});
+const spotify = sharedMockSpotify();
 
 describe('the shared door cases, through Function URL events', () => {
   for (const doorCase of cases) {

@@ -1,19 +1,16 @@
 // The recipes in examples/ that run on Node, imported as their files are and driven with the smoke cases against the
 // mock Spotify: Vercel, Netlify, Next.js and Lambda. Workers, Deno and Bun run theirs in runtimes.test.ts.
 import { jest } from '@jest/globals';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { smokeCases, type Door } from './doors/cases.js';
 import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
 import { functionUrlEvent, responseOf } from './helpers/lambda-events.js';
-import { remember, rememberForm } from './helpers/secrets.js';
+import { sharedMockSpotify } from './helpers/mock.js';
 
 type Handler = (request: Request) => Promise<Response>;
 
-let spotify: MockSpotify;
+const spotify = sharedMockSpotify();
 const saved = { ...process.env };
-beforeAll(async () => {
-  spotify = await createMockSpotify();
-  remember(spotify.clientSecret);
+beforeAll(() => {
   // What each host's settings would hold; the recipes read them when they load.
   Object.assign(process.env, {
     SPOTIFY_CLIENT_ID: spotify.clientId,
@@ -25,12 +22,9 @@ beforeAll(async () => {
   // The recipes log to the console; the tests read answers, not logs.
   for (const level of ['info', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => {});
 });
-afterEach(() => spotify.clearFaults());
-afterAll(async () => {
+afterAll(() => {
   process.env = saved;
   jest.restoreAllMocks();
-  for (const { form } of spotify.requests) rememberForm(form);
-  await spotify?.close();
 });
 
 const recipe = (path: string) => import(`../examples/${path}`) as Promise<Record<string, unknown>>;

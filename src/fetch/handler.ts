@@ -8,11 +8,8 @@ import {
   tooManyRequests,
   type OAuthError,
 } from '../core/errors.js';
-import { legacyRoutes } from '../core/handlers/legacy.js';
-import { refreshHandler } from '../core/handlers/refresh.js';
-import { swapHandler } from '../core/handlers/swap.js';
 import { fail, resolveOptions, type CommonHooks, type CommonOptions } from '../core/options.js';
-import { postRoute, type Route } from '../core/route.js';
+import { byPath, tokenRoutes } from '../core/routes.js';
 import { createSpotifyClient, type UpstreamTrace } from '../core/spotify.js';
 import { requestFields } from './body.js';
 import { fetchTransport } from './transport.js';
@@ -132,16 +129,9 @@ export function tokenSwapHandler(options: TokenSwapHandlerOptions): TokenSwapHan
   const basePath = resolveBasePath(given.basePath);
   const rateLimit = resolveRateLimit(hooks.rateLimit);
   const spotify = createSpotifyClient(config, fetchTransport(config.tokenUrl, resolveFetch(given.fetch)));
-  const swap = swapHandler(config, spotify);
-  const refresh = refreshHandler(config, spotify);
-  const routes: Route[] = [
-    postRoute('/swap', 'swap', swap),
-    postRoute('/refresh', 'refresh', refresh),
-    ...legacyRoutes(config, swap, refresh),
-  ];
   const paths = new Map<string, PathRoutes>();
-  for (const path of new Set(routes.map((route) => route.path))) {
-    const group = pathRoutes(routes.filter((route) => route.path === path));
+  for (const [path, routes] of byPath(tokenRoutes(config, spotify))) {
+    const group = pathRoutes(routes);
     paths.set(basePath + path, group);
     // The legacy exchange URL is the base path itself, with or without its slash, as where a router is mounted.
     if (path === '/' && basePath !== '') paths.set(basePath, group);
