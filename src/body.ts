@@ -69,7 +69,8 @@ export async function readFields(req: BodyRequest): Promise<Fields> {
   if (known) {
     if (!utf8 || !identityEncoding(req.headers['content-encoding'])) throw unsupportedEncoding();
     if (declaredLength(req) > BODY_LIMIT_BYTES) throw payloadTooLarge();
-    if (req.readableDidRead) throw serverError('The request body was consumed before the token router could read it');
+    if (req.readableDidRead)
+      throw serverError('The request body was consumed before the token router could read it', 'body_consumed');
     return parseBody(type, await readText(req), parseForm);
   }
   if (type === '' && declaredLength(req) === 0) return {};

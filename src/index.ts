@@ -7,4 +7,5 @@ export default tokenSwap;
 export { aesGcmCipher, plaintextRefreshTokens } from './cipher.js';
 export type { RefreshTokenCipher } from './cipher.js';
 export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from './core/logging.js';
+export type { TokenSwapReason } from './core/errors.js';
 export type { LegacyExchangeOptions, TokenSwapHooks, TokenSwapOptions } from './options.js';

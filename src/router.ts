@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import { readFields, type BodyRequest } from './body.js';
-import { answer, logRequest, pathRoutes, routeFor, type Answer, type PathRoutes } from './core/answer.js';
+import { answer, logRequest, pathRoutes, routeFor, type Answer, type Failure, type PathRoutes } from './core/answer.js';
 import { codeForStatus, toOAuthError } from './core/errors.js';
 import type { TokenSwapConfig } from './core/options.js';
 import type { RouteRequest } from './core/route.js';
@@ -56,22 +56,26 @@ async function serve(
   const started = performance.now();
   const trace: UpstreamTrace = { attempts: 0 };
   const route = routeFor(path, req.method);
-  let error: string | undefined;
+  let failure: Failure | undefined;
   try {
     if (hooks.length === 0 || (await passHooks(hooks, req, res))) {
       const result = await answer(path, route, routeRequest(req), trace);
-      error = result.error;
+      failure = result.failure;
       send(res, result.answer);
     } else if (res.statusCode >= 400) {
-      error = codeForStatus(res.statusCode);
+      // A hook answered by itself: a limiter's 429, or an IP filter's 403.
+      failure = {
+        code: codeForStatus(res.statusCode),
+        reason: res.statusCode === 429 ? 'rate_limited' : 'hook_refused',
+      };
     }
   } catch (thrown) {
     // A hook that threw, rejected or called next(error).
-    const failure = toOAuthError(thrown);
-    error = failure.code;
-    sendJson(res, failure.status, failure.body, failure.headers);
+    const error = toOAuthError(thrown, 'hook_failed');
+    failure = { code: error.code, reason: error.reason };
+    sendJson(res, error.status, error.body, error.headers);
   }
-  logRequest(config.logger, path, route, started, res.headersSent ? res.statusCode : undefined, error, trace);
+  logRequest(config.logger, path, route, started, res.headersSent ? res.statusCode : undefined, failure, trace);
 }
 
 /**

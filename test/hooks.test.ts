@@ -99,10 +99,10 @@ describe('hooks.logger', () => {
       const { sealed } = await h.sealedRefreshToken();
       await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
 
-      expect(events.map((e) => [e.level, e.event.event, e.event.status, e.event.error])).toEqual([
-        ['info', 'swap', 200, undefined],
-        ['warn', 'swap', 400, 'invalid_request'],
-        ['error', 'refresh', 502, 'bad_gateway'],
+      expect(events.map((e) => [e.level, e.event.event, e.event.status, e.event.error, e.event.reason])).toEqual([
+        ['info', 'swap', 200, undefined, undefined],
+        ['warn', 'swap', 400, 'invalid_request', 'field_missing'],
+        ['error', 'refresh', 502, 'bad_gateway', 'spotify_error'],
       ]);
       const [ok, , failed] = events.map((e) => e.event);
       expect(ok).toMatchObject({
@@ -118,6 +118,7 @@ describe('hooks.logger', () => {
         'outcome',
         'status',
         'error',
+        'reason',
         'upstreamStatus',
         'upstreamAttempts',
         'durationMs',
@@ -126,6 +127,41 @@ describe('hooks.logger', () => {
         for (const key of Object.keys(event)) expect(allowed).toContain(key);
         expect(event.msg).toMatch(/^spotify-token-swap [a-z_]+ answered \d{3}$/);
       }
+    }));
+
+  it("names why a swap or refresh was refused with a fixed word, from Spotify's known descriptions or its own", () =>
+    withHarness({ hooks: { logger } }, async (h) => {
+      const swap = (fields: Record<string, string>) => h.http.post('/spotify/swap').type('form').send(fields);
+      const used = h.code();
+      await swap({ code: used });
+      await swap({ code: used });
+      await swap({ code: h.code({ redirectUri: 'myapp://other' }) });
+      await swap({ code: h.code({ ttlMs: -1 }) });
+      await swap({ code: h.code({ codeChallenge: 'c'.repeat(43) }) });
+      await swap({ code: h.code(), redirect_uri: 'https://elsewhere.example/cb' });
+      const { plain, sealed } = await h.sealedRefreshToken();
+      h.spotify.revoke(plain);
+      await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+      await h.http
+        .post('/spotify/refresh')
+        .type('form')
+        .send({ refresh_token: `${sealed}x` });
+      await h.http.post('/spotify/refresh').type('form').send({ refresh_token: 'null' });
+      await h.http.post('/spotify/swap').type('text').send('code=x');
+      await h.http.get('/spotify/swap');
+      expect(events.map((e) => e.event.reason)).toEqual([
+        undefined,
+        'code_used_or_unknown',
+        'redirect_uri_mismatch',
+        'code_expired',
+        'pkce_verifier_missing',
+        'redirect_uri_not_allowed',
+        'refresh_token_revoked',
+        'sealed_token_invalid',
+        'refresh_token_lost',
+        'body_type_unsupported',
+        'method_not_allowed',
+      ]);
     }));
 
   describe('a client that leaves before the answer is logged as abandoned, with no status it never got', () => {

@@ -1,12 +1,26 @@
 // One request on one path, whichever door it came through: the method chosen, the handler run, any failure made
 // the documented error, and the log event built from what the client got.
-import { methodNotAllowed, toOAuthError } from './errors.js';
+import { methodNotAllowed, toOAuthError, type OAuthError, type TokenSwapReason } from './errors.js';
 import { logEvent, outcomeOf, silentLogger, type Logger, type TokenSwapEvent } from './logging.js';
 import type { Reply, Route, RouteRequest } from './route.js';
 import type { UpstreamTrace } from './spotify.js';
 
 /** A reply, or an error's: status, JSON body and headers (Retry-After, Allow, Connection). */
 export type Answer = Reply | { status: number; body: object; headers: Readonly<Record<string, string>> };
+
+/** What the log says of a refusal or failure: the error code answered, and why. */
+export interface Failure {
+  code: string;
+  reason: TokenSwapReason;
+}
+
+/** An error as its answer and what the log says of it. */
+export function failed(error: OAuthError): { answer: Answer; failure: Failure } {
+  return {
+    answer: { status: error.status, body: error.body, headers: error.headers },
+    failure: { code: error.code, reason: error.reason },
+  };
+}
 
 /** The routes of one path and the `Allow` its 405 names, worked out once. */
 export interface PathRoutes {
@@ -32,19 +46,18 @@ export async function answer(
   route: Route | undefined,
   request: RouteRequest,
   trace: UpstreamTrace,
-): Promise<{ answer: Answer; error?: string }> {
+): Promise<{ answer: Answer; failure?: Failure }> {
   try {
     if (route === undefined) throw methodNotAllowed(path.allow);
     return { answer: await route.handle(request, trace) };
   } catch (thrown) {
-    const error = toOAuthError(thrown);
-    return { answer: { status: error.status, body: error.body, headers: error.headers }, error: error.code };
+    return failed(toOAuthError(thrown));
   }
 }
 
 /**
  * Logs the one event of a request: what the client got (`status`, or undefined when it got nothing), the error code
- * answered, and what the calls to Spotify came to. The silent logger costs nothing.
+ * answered and why, and what the calls to Spotify came to. The silent logger costs nothing.
  */
 export function logRequest(
   logger: Logger,
@@ -52,7 +65,7 @@ export function logRequest(
   route: Route | undefined,
   started: number,
   status: number | undefined,
-  error: string | undefined,
+  failure: Failure | undefined,
   trace: UpstreamTrace,
 ): void {
   if (logger === silentLogger) return;
@@ -74,7 +87,10 @@ export function logRequest(
           outcome: 'abandoned',
           durationMs,
         };
-  if (error !== undefined && status !== undefined) event.error = error;
+  if (failure !== undefined && status !== undefined) {
+    event.error = failure.code;
+    event.reason = failure.reason;
+  }
   if (trace.status !== undefined) event.upstreamStatus = trace.status;
   if (trace.attempts > 0) event.upstreamAttempts = trace.attempts;
   logEvent(logger, event);

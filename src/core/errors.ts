@@ -14,6 +14,52 @@ export type OwnErrorCode =
   | 'gateway_timeout'
   | 'server_error';
 
+/**
+ * Why a request was refused or failed, for the log: a fixed word, finer than the error code. Spotify's known
+ * descriptions map to the first group, never its raw text.
+ */
+export type TokenSwapReason =
+  // Spotify refused the grant, as its description said.
+  | 'code_used_or_unknown'
+  | 'code_expired'
+  | 'redirect_uri_mismatch'
+  | 'refresh_token_revoked'
+  | 'refresh_token_unknown'
+  | 'bad_client_credentials'
+  | 'pkce_verifier_missing'
+  | 'pkce_verifier_wrong'
+  | 'grant_type_refused'
+  | 'spotify_refused'
+  // Spotify failed.
+  | 'spotify_rate_limited'
+  | 'spotify_unreachable'
+  | 'spotify_timeout'
+  | 'spotify_error'
+  | 'spotify_bad_answer'
+  // The request, refused before Spotify was called.
+  | 'field_missing'
+  | 'field_malformed'
+  | 'redirect_uri_not_allowed'
+  | 'pkce_verifier_malformed'
+  | 'grant_type_unsupported'
+  | 'sealed_token_invalid'
+  | 'refresh_token_lost'
+  | 'body_too_large'
+  | 'body_type_unsupported'
+  | 'body_encoding_unsupported'
+  | 'body_malformed'
+  | 'body_truncated'
+  | 'body_consumed'
+  | 'method_not_allowed'
+  | 'not_found'
+  | 'rate_limited'
+  | 'hook_refused'
+  | 'server_busy'
+  // This server failed.
+  | 'hook_failed'
+  | 'cipher_failed'
+  | 'internal_error';
+
 /** The body of every error answer: RFC 6749 §5.2. */
 export interface ErrorBody {
   error: string;
@@ -35,6 +81,7 @@ export class OAuthError extends Error {
     readonly status: number,
     readonly code: string,
     readonly description: string,
+    readonly reason: TokenSwapReason,
     readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(`${code}: ${description}`);
@@ -45,24 +92,29 @@ export class OAuthError extends Error {
   }
 }
 
-export const invalidRequest = (description: string) => new OAuthError(400, 'invalid_request', description);
-export const invalidGrant = (description: string) => new OAuthError(400, 'invalid_grant', description);
-export const badGateway = (description: string) => new OAuthError(502, 'bad_gateway', description);
-export const serverError = (description = 'The token server failed to handle the request') =>
-  new OAuthError(500, 'server_error', description);
+export const invalidRequest = (description: string, reason: TokenSwapReason) =>
+  new OAuthError(400, 'invalid_request', description, reason);
+export const invalidGrant = (description: string, reason: TokenSwapReason) =>
+  new OAuthError(400, 'invalid_grant', description, reason);
+export const badGateway = (description: string, reason: TokenSwapReason) =>
+  new OAuthError(502, 'bad_gateway', description, reason);
+export const serverError = (
+  description = 'The token server failed to handle the request',
+  reason: TokenSwapReason = 'internal_error',
+) => new OAuthError(500, 'server_error', description, reason);
 
 export function methodNotAllowed(allow: readonly string[]): OAuthError {
   const list = allow.join(', ');
-  return new OAuthError(405, 'method_not_allowed', `Use ${list} on this route`, { Allow: list });
+  return new OAuthError(405, 'method_not_allowed', `Use ${list} on this route`, 'method_not_allowed', { Allow: list });
 }
 
-export function tooManyRequests(retryAfterSeconds: number, description: string): OAuthError {
-  return new OAuthError(429, 'too_many_requests', description, { 'Retry-After': String(retryAfterSeconds) });
+export function tooManyRequests(retryAfterSeconds: number, description: string, reason: TokenSwapReason): OAuthError {
+  return new OAuthError(429, 'too_many_requests', description, reason, { 'Retry-After': String(retryAfterSeconds) });
 }
 
-/** Anything thrown becomes an OAuthError; what is not one already is a bug or a failing hook: a bare 500. */
-export function toOAuthError(error: unknown): OAuthError {
-  return error instanceof OAuthError ? error : serverError();
+/** Anything thrown becomes an OAuthError; what is not one already is a bug (or, where `reason` says, a failing hook). */
+export function toOAuthError(error: unknown, reason: TokenSwapReason = 'internal_error'): OAuthError {
+  return error instanceof OAuthError ? error : serverError(undefined, reason);
 }
 
 /** The longest wait a client is ever told: a day. A Retry-After beyond it (Spotify's or a hook's) is cut to it. */

@@ -13,15 +13,24 @@ export const FORM_TYPE = 'application/x-www-form-urlencoded';
  * otherwise. The connection is closed with the answer where the door can say so, so nothing more of the body is read.
  */
 export const payloadTooLarge = () =>
-  new OAuthError(413, 'payload_too_large', `The request body is limited to ${BODY_LIMIT_BYTES / 1024} kB`, {
-    Connection: 'close',
-  });
+  new OAuthError(
+    413,
+    'payload_too_large',
+    `The request body is limited to ${BODY_LIMIT_BYTES / 1024} kB`,
+    'body_too_large',
+    { Connection: 'close' },
+  );
 
 export const unsupportedMediaType = () =>
-  new OAuthError(415, 'unsupported_media_type', `Send the body as ${FORM_TYPE} or ${JSON_TYPE}`);
+  new OAuthError(
+    415,
+    'unsupported_media_type',
+    `Send the body as ${FORM_TYPE} or ${JSON_TYPE}`,
+    'body_type_unsupported',
+  );
 export const unsupportedEncoding = () =>
-  new OAuthError(415, 'unsupported_media_type', 'Send the body uncompressed, in UTF-8');
-export const truncatedBody = () => invalidRequest('The request body ended before it was complete');
+  new OAuthError(415, 'unsupported_media_type', 'Send the body uncompressed, in UTF-8', 'body_encoding_unsupported');
+export const truncatedBody = () => invalidRequest('The request body ended before it was complete', 'body_truncated');
 
 /** The media type of a Content-Type header, lower case, and whether its charset (if any) is UTF-8. */
 export function contentType(header: string | null | undefined): { type: string; utf8: boolean } {
@@ -67,7 +76,7 @@ export function parseBody(type: string, text: string, parseForm: (text: string) 
     try {
       body = JSON.parse(text) as unknown;
     } catch {
-      throw invalidRequest('The request body is not valid JSON');
+      throw invalidRequest('The request body is not valid JSON', 'body_malformed');
     }
   }
   return checkedFields(body);
@@ -76,7 +85,7 @@ export function parseBody(type: string, text: string, parseForm: (text: string) 
 /** A parsed body (ours, or a host's parser's) is a record of fields, or a 400. A raw parser's Buffer is not one. */
 export function checkedFields(body: unknown): Fields {
   if (!isRecord(body) || ArrayBuffer.isView(body))
-    throw invalidRequest('The request body must be a JSON object or a form');
+    throw invalidRequest('The request body must be a JSON object or a form', 'body_malformed');
   return body;
 }
 
@@ -84,12 +93,12 @@ export function checkedFields(body: unknown): Fields {
 export function optionalString(fields: Fields, name: string): string | undefined {
   const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw invalidRequest(`${name} must be a single string`);
+  if (typeof value !== 'string') throw invalidRequest(`${name} must be a single string`, 'field_malformed');
   return value;
 }
 
 export function requiredString(fields: Fields, name: string): string {
   const value = optionalString(fields, name);
-  if (value === undefined) throw invalidRequest(`${name} is required`);
+  if (value === undefined) throw invalidRequest(`${name} is required`, 'field_missing');
   return value;
 }

@@ -1,4 +1,5 @@
 // The logger hook: its shape, the silent default, and the one structured event written per request.
+import type { TokenSwapReason } from './errors.js';
 
 /** Which route answered. The legacy ones exist only with `legacyExchange`. */
 export type TokenSwapRoute = 'swap' | 'refresh' | 'legacy_authorize' | 'legacy_callback' | 'legacy_exchange';
@@ -22,6 +23,8 @@ export interface TokenSwapEvent {
   status?: number;
   /** The error code answered, when the answer was an error. */
   error?: string;
+  /** Why, when the answer was an error: a fixed word, finer than the code (`redirect_uri_mismatch`, say). */
+  reason?: TokenSwapReason;
   /** Spotify's status on the last call, when Spotify answered at all (an abandoned request's too). */
   upstreamStatus?: number;
   /** Calls made to Spotify for this request (retries included). */

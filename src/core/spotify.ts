@@ -1,6 +1,13 @@
 // The client to Spotify's token endpoint, over whichever transport a door gives it: the calls, the deadline over all
 // attempts, the retry policy, and how Spotify's answers map to ours.
-import { DEFAULT_RETRY_AFTER_SECONDS, OAuthError, badGateway, retryAfterSeconds, tooManyRequests } from './errors.js';
+import {
+  type TokenSwapReason,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  OAuthError,
+  badGateway,
+  retryAfterSeconds,
+  tooManyRequests,
+} from './errors.js';
 
 /** A successful token answer, normalised to what every client accepts: an integer expires_in, a token_type. */
 export interface TokenSet {
@@ -147,20 +154,25 @@ const OAUTH_ERRORS: ReadonlyMap<string, string> = new Map([
   ['invalid_scope', 'Spotify refused the scope the app asked for'],
 ]);
 
-/** The descriptions Spotify's token endpoint is known to send: they pass through exactly as sent, and no others. */
-export const SPOTIFY_DESCRIPTIONS: ReadonlySet<string> = new Set([
-  'Invalid authorization code',
-  'Authorization code expired',
-  'Invalid redirect URI',
-  'Refresh token revoked',
-  'Invalid refresh token',
-  'Invalid client',
-  'Invalid client secret',
-  'grant_type parameter is missing',
-  'grant_type must be client_credentials, authorization_code or refresh_token',
-  'code_verifier required',
-  'code_verifier was incorrect',
+/**
+ * The descriptions Spotify's token endpoint is known to send, each with the reason it means: they pass through
+ * exactly as sent, and no others.
+ */
+const KNOWN_DESCRIPTIONS: ReadonlyMap<string, TokenSwapReason> = new Map([
+  ['Invalid authorization code', 'code_used_or_unknown'],
+  ['Authorization code expired', 'code_expired'],
+  ['Invalid redirect URI', 'redirect_uri_mismatch'],
+  ['Refresh token revoked', 'refresh_token_revoked'],
+  ['Invalid refresh token', 'refresh_token_unknown'],
+  ['Invalid client', 'bad_client_credentials'],
+  ['Invalid client secret', 'bad_client_credentials'],
+  ['grant_type parameter is missing', 'grant_type_refused'],
+  ['grant_type must be client_credentials, authorization_code or refresh_token', 'grant_type_refused'],
+  ['code_verifier required', 'pkce_verifier_missing'],
+  ['code_verifier was incorrect', 'pkce_verifier_wrong'],
 ]);
+
+export const SPOTIFY_DESCRIPTIONS: ReadonlySet<string> = new Set(KNOWN_DESCRIPTIONS.keys());
 
 /**
  * Spotify's 400, 401 and 403 pass through with its status, an `error` of RFC 6749's and a description it is known to
@@ -171,39 +183,40 @@ function passThrough(status: number, body: unknown): OAuthError {
   const code = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
   const fallback = code === undefined ? undefined : OAUTH_ERRORS.get(code);
   if (code === undefined || fallback === undefined) {
-    return badGateway(`Spotify answered ${status} without an OAuth error`);
+    return badGateway(`Spotify answered ${status} without an OAuth error`, 'spotify_bad_answer');
   }
   const description = (body as Record<string, unknown>).error_description;
-  return new OAuthError(
-    status,
-    code,
-    typeof description === 'string' && SPOTIFY_DESCRIPTIONS.has(description) ? description : fallback,
-  );
+  const reason = typeof description === 'string' ? KNOWN_DESCRIPTIONS.get(description) : undefined;
+  return reason === undefined
+    ? new OAuthError(status, code, fallback, 'spotify_refused')
+    : new OAuthError(status, code, description as string, reason);
 }
 
 function interpret(outcome: Outcome, timeoutMs: number): TokenSet {
   switch (outcome.kind) {
     case 'timeout':
-      throw new OAuthError(504, 'gateway_timeout', `Spotify did not answer within ${timeoutMs} ms`);
+      throw new OAuthError(504, 'gateway_timeout', `Spotify did not answer within ${timeoutMs} ms`, 'spotify_timeout');
     case 'unreachable':
-      throw badGateway('Spotify could not be reached');
+      throw badGateway('Spotify could not be reached', 'spotify_unreachable');
     case 'oversized':
-      throw badGateway('Spotify answered with an oversized body');
+      throw badGateway('Spotify answered with an oversized body', 'spotify_bad_answer');
     case 'answer':
       break;
   }
   const { status, body } = outcome;
   if (status === 200) {
     const tokens = readTokenSet(parseJson(body));
-    if (tokens === undefined) throw badGateway('Spotify answered 200 without the documented token JSON');
+    if (tokens === undefined) {
+      throw badGateway('Spotify answered 200 without the documented token JSON', 'spotify_bad_answer');
+    }
     return tokens;
   }
   if (status === 429) {
     const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
-    throw tooManyRequests(seconds, 'Spotify is rate limiting token requests');
+    throw tooManyRequests(seconds, 'Spotify is rate limiting token requests', 'spotify_rate_limited');
   }
   if (PASSED_THROUGH.has(status)) throw passThrough(status, parseJson(body));
-  throw badGateway(`Spotify answered ${status}`);
+  throw badGateway(`Spotify answered ${status}`, status >= 500 ? 'spotify_error' : 'spotify_bad_answer');
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -33,7 +33,8 @@ export async function requestFields(request: Request): Promise<Fields> {
   if (type === FORM_TYPE || type === JSON_TYPE) {
     if (!utf8 || !identityEncoding(request.headers.get('content-encoding'))) throw unsupportedEncoding();
     if (declaresMoreThan(request.headers, BODY_LIMIT_BYTES)) throw payloadTooLarge();
-    if (request.bodyUsed) throw serverError('The request body was consumed before the token handler could read it');
+    if (request.bodyUsed)
+      throw serverError('The request body was consumed before the token handler could read it', 'body_consumed');
     return parseBody(type, await readText(request), formFields);
   }
   // Some runtimes hand an empty stream rather than null for a declared length of 0.

@@ -1,6 +1,15 @@
 // The Fetch API door: tokenSwapHandler() answers a Request with a Response, for Workers, Deno, Bun, Vercel, Netlify,
 // Next.js route handlers and Hono. The options are the router's, plus basePath and fetch; rateLimit is a function.
-import { answer, logRequest, pathRoutes, routeFor, type Answer, type PathRoutes } from '../core/answer.js';
+import {
+  answer,
+  failed,
+  logRequest,
+  pathRoutes,
+  routeFor,
+  type Answer,
+  type Failure,
+  type PathRoutes,
+} from '../core/answer.js';
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   serverError,
@@ -81,7 +90,9 @@ function resolveRateLimit(value: unknown): RateLimit | undefined {
 /** A refusal's 429, or undefined when the verdict lets the request through. An unreadable verdict is a failing hook. */
 function refusal(verdict: unknown): OAuthError | undefined {
   if (verdict === true) return undefined;
-  if (verdict === false) return tooManyRequests(DEFAULT_RETRY_AFTER_SECONDS, 'Too many requests: retry later');
+  if (verdict === false) {
+    return tooManyRequests(DEFAULT_RETRY_AFTER_SECONDS, 'Too many requests: retry later', 'rate_limited');
+  }
   if (
     typeof verdict === 'object' &&
     verdict !== null &&
@@ -93,9 +104,9 @@ function refusal(verdict: unknown): OAuthError | undefined {
       typeof retryAfterSeconds === 'number' && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0
         ? Math.ceil(retryAfterSeconds)
         : DEFAULT_RETRY_AFTER_SECONDS;
-    return tooManyRequests(seconds, 'Too many requests: retry later');
+    return tooManyRequests(seconds, 'Too many requests: retry later', 'rate_limited');
   }
-  throw serverError('The rateLimit hook returned neither a boolean nor { allowed }');
+  throw serverError('The rateLimit hook returned neither a boolean nor { allowed }', 'hook_failed');
 }
 
 function toResponse(reply: Answer, head: boolean): Response {
@@ -145,22 +156,18 @@ export function tokenSwapHandler(options: TokenSwapHandlerOptions): TokenSwapHan
     if (path === undefined) return toResponse(notFound(), head);
     const trace: UpstreamTrace = { attempts: 0 };
     const route = routeFor(path, request.method);
-    let result: { answer: Answer; error?: string };
+    let result: { answer: Answer; failure?: Failure };
     try {
       const refused = rateLimit === undefined ? undefined : refusal(await rateLimit(request));
       result =
         refused === undefined
           ? await answer(path, route, { query: () => url.searchParams, fields: () => requestFields(request) }, trace)
-          : { answer: { status: 429, body: refused.body, headers: refused.headers }, error: refused.code };
+          : failed(refused);
     } catch (thrown) {
       // A rateLimit hook that threw or rejected.
-      const failure = toOAuthError(thrown);
-      result = {
-        answer: { status: failure.status, body: failure.body, headers: failure.headers },
-        error: failure.code,
-      };
+      result = failed(toOAuthError(thrown, 'hook_failed'));
     }
-    logRequest(config.logger, path, route, started, result.answer.status, result.error, trace);
+    logRequest(config.logger, path, route, started, result.answer.status, result.failure, trace);
     return toResponse(result.answer, head);
   };
 }

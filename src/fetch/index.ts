@@ -11,4 +11,5 @@ export { aesGcmCipher } from './cipher.js';
 export { plaintextRefreshTokens } from '../core/sealed-format.js';
 export type { RefreshTokenCipher } from '../core/sealed-format.js';
 export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from '../core/logging.js';
+export type { TokenSwapReason } from '../core/errors.js';
 export type { LegacyExchangeOptions } from '../core/options.js';

@@ -12,9 +12,10 @@ const MAX_PARAM_LENGTH = 1024;
 /** One query parameter: absent or empty is undefined, given twice or absurdly long is a 400. */
 function queryParam(query: URLSearchParams, name: string): string | undefined {
   const values = query.getAll(name);
-  if (values.length > 1) throw invalidRequest(`${name} must be given once`);
+  if (values.length > 1) throw invalidRequest(`${name} must be given once`, 'field_malformed');
   const value = values[0];
-  if (value !== undefined && value.length > MAX_PARAM_LENGTH) throw invalidRequest(`${name} is too long`);
+  if (value !== undefined && value.length > MAX_PARAM_LENGTH)
+    throw invalidRequest(`${name} is too long`, 'field_malformed');
   return value === '' ? undefined : value;
 }
 
@@ -22,7 +23,8 @@ function queryParam(query: URLSearchParams, name: string): string | undefined {
 function showDialog(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const lower = value.toLowerCase();
-  if (lower !== 'true' && lower !== 'false') throw invalidRequest('show_dialog must be true or false');
+  if (lower !== 'true' && lower !== 'false')
+    throw invalidRequest('show_dialog must be true or false', 'field_malformed');
   return lower;
 }
 
@@ -39,7 +41,7 @@ export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Gran
     handle(request) {
       const query = request.query();
       const state = queryParam(query, 'state');
-      if (state === undefined) throw invalidRequest('state is required');
+      if (state === undefined) throw invalidRequest('state is required', 'field_missing');
       const target = new URL(authorizeUrl);
       target.searchParams.set('client_id', config.clientId);
       target.searchParams.set('response_type', 'code');
@@ -63,7 +65,7 @@ export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Gran
       const target = new URL(clientCallbackUrl);
       const code = queryParam(query, 'code');
       const error = queryParam(query, 'error');
-      if (code === undefined && error === undefined) throw invalidRequest('code or error is required');
+      if (code === undefined && error === undefined) throw invalidRequest('code or error is required', 'field_missing');
       if (code !== undefined) target.searchParams.set('code', code);
       if (error !== undefined) target.searchParams.set('error', error);
       const state = queryParam(query, 'state');
@@ -77,7 +79,12 @@ export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Gran
     const grantType = optionalString(fields, 'grant_type');
     if (grantType === 'authorization_code') return swap(fields, trace);
     if (grantType === 'refresh_token') return refresh(fields, trace);
-    throw new OAuthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+    throw new OAuthError(
+      400,
+      'unsupported_grant_type',
+      'grant_type must be authorization_code or refresh_token',
+      'grant_type_unsupported',
+    );
   });
 
   return [authorize, exchange, callback];

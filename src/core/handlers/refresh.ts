@@ -12,7 +12,10 @@ export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) 
     const sealed = requiredString(fields, 'refresh_token');
     // What some iOS SDK versions send once they have lost the token: no server could refresh it.
     if (LOST.has(sealed)) {
-      throw invalidGrant('The app lost its refresh token (it sent null): the user must log in again');
+      throw invalidGrant(
+        'The app lost its refresh token (it sent null): the user must log in again',
+        'refresh_token_lost',
+      );
     }
     const refreshToken = await openRefreshToken(config.cipher, sealed);
     const tokens = await spotify.refresh(refreshToken, trace);

@@ -7,9 +7,10 @@ export async function sealRefreshToken(cipher: RefreshTokenCipher, refreshToken:
   try {
     sealed = await cipher.encrypt(refreshToken);
   } catch {
-    throw serverError('The refresh token could not be sealed');
+    throw serverError('The refresh token could not be sealed', 'cipher_failed');
   }
-  if (typeof sealed !== 'string' || sealed === '') throw serverError('The refresh token could not be sealed');
+  if (typeof sealed !== 'string' || sealed === '')
+    throw serverError('The refresh token could not be sealed', 'cipher_failed');
   return sealed;
 }
 
@@ -19,10 +20,10 @@ export async function openRefreshToken(cipher: RefreshTokenCipher, sealed: strin
   try {
     refreshToken = await cipher.decrypt(sealed);
   } catch {
-    throw invalidGrant('The refresh token is not one this server issued');
+    throw invalidGrant('The refresh token is not one this server issued', 'sealed_token_invalid');
   }
   if (typeof refreshToken !== 'string' || refreshToken === '')
-    throw serverError('The refresh token cipher returned no token');
+    throw serverError('The refresh token cipher returned no token', 'cipher_failed');
   return refreshToken;
 }
 

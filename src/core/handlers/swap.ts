@@ -13,18 +13,22 @@ export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
     const code = requiredString(fields, 'code');
     const requested = optionalString(fields, 'redirect_uri');
     if (requested !== undefined && !config.redirectUris.has(requested)) {
-      throw invalidRequest('redirect_uri is not one this server allows');
+      throw invalidRequest('redirect_uri is not one this server allows', 'redirect_uri_not_allowed');
     }
     const codeVerifier = optionalString(fields, 'code_verifier');
     if (codeVerifier !== undefined && !CODE_VERIFIER.test(codeVerifier)) {
-      throw invalidRequest('code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" or "~"');
+      throw invalidRequest(
+        'code_verifier must be 43 to 128 characters of A-Z, a-z, 0-9, "-", ".", "_" or "~"',
+        'pkce_verifier_malformed',
+      );
     }
     const tokens = await spotify.exchangeCode(
       { code, redirectUri: requested ?? config.redirectUri, codeVerifier },
       trace,
     );
     // Every client stores the swap's refresh token; some drop the session without one.
-    if (tokens.refresh_token === undefined) throw badGateway('Spotify answered the swap without a refresh token');
+    if (tokens.refresh_token === undefined)
+      throw badGateway('Spotify answered the swap without a refresh token', 'spotify_bad_answer');
     return { ...tokens, refresh_token: await sealRefreshToken(config.cipher, tokens.refresh_token) };
   };
 }
