@@ -9,6 +9,8 @@ import { ConfigError, ENV_FOR_OPTION, type ServerConfig } from './config.js';
 export interface AppState {
   /** Set on SIGTERM/SIGINT: the health check turns 503 so load balancers stop sending traffic. */
   draining: boolean;
+  /** Set when a request came through a proxy while TRUST_PROXY is unset: the health check says so from then on. */
+  untrustedProxySeen?: boolean;
 }
 
 export interface AppParts {
@@ -69,9 +71,28 @@ export function createApp(parts: AppParts): Express {
   app.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store');
     if (state.draining) return sendJson(res, 503, { status: 'draining' });
-    if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable' });
-    return sendJson(res, 200, { status: 'ok' });
+    const proxy = state.untrustedProxySeen === true ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
+    if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
+    return sendJson(res, 200, { status: 'ok', ...proxy });
   });
+  if (config.trustProxy === undefined && rateLimit !== undefined) {
+    // Behind a host's proxy every request comes from the proxy's address, and all clients share one limit: say so
+    // once, naming the variable, rather than let the only sign be a limit that trips for everyone at once.
+    app.use((req, _res, next) => {
+      if (
+        state.untrustedProxySeen !== true &&
+        (req.headers['x-forwarded-for'] ?? req.headers.forwarded) !== undefined
+      ) {
+        state.untrustedProxySeen = true;
+        log.warn(
+          { event: 'proxy', trustProxy: 'unset' },
+          'a request came through a proxy (X-Forwarded-For or Forwarded), but TRUST_PROXY is not set: the rate ' +
+            "limit counts the proxy's address, so every client shares one limit. Behind one proxy, set TRUST_PROXY=1",
+        );
+      }
+      next();
+    });
+  }
   if (config.corsOrigins !== undefined) {
     app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
   }

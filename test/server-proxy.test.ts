@@ -1,0 +1,47 @@
+// The standalone server behind a host's proxy: an untrusted X-Forwarded-For is said once, in the log and on /healthz.
+import { startCheckServer, type CheckServer } from './helpers/check.js';
+
+const running: CheckServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+});
+
+async function start(env: Record<string, string> = {}): Promise<CheckServer> {
+  const server = await startCheckServer(env);
+  running.push(server);
+  return server;
+}
+
+const viaProxy = (server: CheckServer, header: Record<string, string>) =>
+  fetch(`${server.url}/swap`, { method: 'POST', headers: header });
+const health = async (server: CheckServer) => (await fetch(`${server.url}/healthz`)).json();
+const proxyEvents = (server: CheckServer) =>
+  server.output
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.event === 'proxy');
+
+it.each([
+  ['X-Forwarded-For', { 'x-forwarded-for': '203.0.113.7' }],
+  ['Forwarded', { forwarded: 'for=203.0.113.7' }],
+])('warns once, naming TRUST_PROXY, when a request arrives with %s and TRUST_PROXY is unset', async (_name, header) => {
+  const server = await start();
+  expect(await health(server)).toEqual({ status: 'ok' });
+  await viaProxy(server, header);
+  await viaProxy(server, header);
+  const events = proxyEvents(server);
+  expect(events).toHaveLength(1);
+  expect(events[0]).toMatchObject({ level: 40, msg: expect.stringMatching(/TRUST_PROXY=1/) });
+  expect(events[0]!.msg).toMatch(/every client shares one limit/);
+  expect(await health(server)).toEqual({ status: 'ok', proxy: 'untrusted X-Forwarded-For seen' });
+});
+
+it('says nothing with TRUST_PROXY set, or with no proxy header', async () => {
+  const trusting = await start({ TRUST_PROXY: '1' });
+  await viaProxy(trusting, { 'x-forwarded-for': '203.0.113.7' });
+  expect(proxyEvents(trusting)).toEqual([]);
+  expect(await health(trusting)).toEqual({ status: 'ok' });
+  const direct = await start();
+  await viaProxy(direct, {});
+  expect(proxyEvents(direct)).toEqual([]);
+});
