@@ -82,15 +82,19 @@ export async function startServer(
       connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS,
     });
     server.maxConnections = config.maxConnections;
-    // A demo holds a throwaway mock Spotify: keep it on this machine unless HOST says otherwise.
-    const host = config.host ?? (config.mode === 'demo' ? '127.0.0.1' : undefined);
+    // A demo holds a throwaway mock Spotify, and a check page with no PUBLIC_URL is reached from this machine's
+    // browser: keep either on this machine unless HOST says otherwise.
+    const local = config.mode === 'demo' || (config.loginCheck && config.publicUrl === undefined);
+    const host = config.host ?? (local ? '127.0.0.1' : undefined);
     server.listen(config.port, host);
     try {
       await once(server, 'listening');
     } catch (error) {
       throw listenError(error, config.port, host);
     }
-    const url = urlOf(server.address() as AddressInfo);
+    const address = server.address() as AddressInfo;
+    const url = urlOf(address);
+    const everyInterface = address.address === '0.0.0.0' || address.address === '::';
     // The app is built once the port is known: the check page's redirect URI contains it, unless PUBLIC_URL is set.
     const publicUrl = config.publicUrl ?? url;
     // The demo's mock registers the check page's redirect URI as an app would: it sends codes nowhere else.
@@ -147,8 +151,12 @@ export async function startServer(
         cors: config.corsOrigins !== undefined,
         legacyExchange: config.legacyExchange !== false,
         loginCheck: config.loginCheck,
+        address: address.address,
+        everyInterface,
       },
-      `spotify-token-swap listening on ${url}`,
+      everyInterface
+        ? `spotify-token-swap listening on every interface, port ${address.port} (${url} from this machine)`
+        : `spotify-token-swap listening on ${url}`,
     );
     const checkUrl = `${publicUrl}/check/`;
     if (demo !== undefined) {

@@ -1,4 +1,5 @@
-// The standalone server behind a host's proxy: an untrusted X-Forwarded-For is said once, in the log and on /healthz.
+// The standalone server on the network: where it says it listens and where it does, and behind a host's proxy, an
+// untrusted X-Forwarded-For said once, in the log and on /healthz.
 import { startCheckServer, type CheckServer } from './helpers/check.js';
 
 const running: CheckServer[] = [];
@@ -44,4 +45,34 @@ it('says nothing with TRUST_PROXY set, or with no proxy header', async () => {
   const direct = await start();
   await viaProxy(direct, {});
   expect(proxyEvents(direct)).toEqual([]);
+});
+
+describe('where it listens', () => {
+  const listening = (server: CheckServer) =>
+    server.output
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.event === 'listening');
+  const credentials = {
+    SPOTIFY_CLIENT_ID: 'client-id',
+    SPOTIFY_CLIENT_SECRET: 'client-secret',
+    SPOTIFY_REDIRECT_URI: 'myapp://callback',
+    TOKEN_ENCRYPTION_SECRETS: 'a-test-secret-that-is-long-enough-1',
+  };
+
+  it('says so when it listens on every interface, rather than naming loopback', async () => {
+    const server = await start({ ...credentials, HOST: '0.0.0.0' });
+    expect(listening(server)).toMatchObject({
+      address: '0.0.0.0',
+      everyInterface: true,
+      msg: expect.stringMatching(
+        /^spotify-token-swap listening on every interface, port \d+ \(http:\/\/127\.0\.0\.1:\d+ from this machine\)$/,
+      ),
+    });
+  });
+
+  it('keeps the check page with real credentials on this machine unless PUBLIC_URL or HOST say otherwise', async () => {
+    const server = await start({ ...credentials, HOST: '', LOGIN_CHECK: '1' });
+    expect(listening(server)).toMatchObject({ address: '127.0.0.1', everyInterface: false });
+  });
 });
