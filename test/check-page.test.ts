@@ -326,3 +326,23 @@ describe('the addresses of Spotify it uses', () => {
     );
   });
 });
+
+describe('the rate limit', () => {
+  it('leaves the page and its files out, and guards /check/me', async () => {
+    const server = await start({ RATE_LIMIT_PER_MINUTE: '2' });
+    for (const path of ['', '', '', 'check.css', 'check.js', 'icon.svg', 'callback']) {
+      expect((await get(checkUrl(server, path))).status).toBe(200);
+    }
+    const me = () => fetch(checkUrl(server, 'me'), { method: 'POST' }).then((res) => res.status);
+    expect([await me(), await me(), await me()]).toEqual([400, 400, 429]);
+  });
+
+  it('names its own icon, so that browsers do not ask the server root for /favicon.ico', async () => {
+    const server = await start();
+    const page = await (await get(checkUrl(server))).text();
+    expect(page).toContain('<link rel="icon" href="icon.svg" type="image/svg+xml" />');
+    const icon = await get(checkUrl(server, 'icon.svg'));
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
+    expect(await icon.text()).toMatch(/^<svg /);
+  });
+});

@@ -267,7 +267,7 @@ it('runs the packaged bin: the demo server answers its own walk-through and serv
     const res = await fetch(`${url}/swap`, { method: 'POST', body: new URLSearchParams({ code: code! }) });
     expect(res.status).toBe(200);
     // The page's HTML, CSS and script are files beside the code: the tarball must carry them.
-    for (const path of ['', 'callback', 'check.css', 'check.js']) {
+    for (const path of ['', 'callback', 'check.css', 'check.js', 'icon.svg']) {
       expect((await fetch(`${url}/check/${path}`)).status).toBe(200);
     }
   } finally {

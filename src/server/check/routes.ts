@@ -130,6 +130,8 @@ export function checkPage(options: CheckOptions): Router {
   const assets = {
     'check.css': { type: 'text/css; charset=utf-8', body: file('check.css') },
     'check.js': { type: 'text/javascript; charset=utf-8', body: file('check.js') },
+    // Named by the pages, so that a browser asks for it here rather than for /favicon.ico.
+    'icon.svg': { type: 'image/svg+xml; charset=utf-8', body: file('icon.svg') },
   };
 
   const html = (res: Response, status: number, page: string) =>
@@ -140,7 +142,9 @@ export function checkPage(options: CheckOptions): Router {
     res.set(SECURITY_HEADERS);
     next();
   });
-  if (options.rateLimit !== undefined) router.use(options.rateLimit);
+  // The limit guards what costs a call to Spotify (/me here, and the swap and refresh); loading the page and its files
+  // counts against nobody's limit.
+  const limited: RequestHandler[] = options.rateLimit === undefined ? [] : [options.rateLimit];
 
   // Every address on the page is relative to /check/, so the page also works under a proxy's path prefix.
   router.get('/', (req, res) => {
@@ -197,7 +201,7 @@ export function checkPage(options: CheckOptions): Router {
     );
   });
 
-  router.post('/me', (req, res, next) => {
+  router.post('/me', ...limited, (req, res, next) => {
     const match = /^Bearer ([\w.~+/=-]+)$/.exec(req.get('authorization') ?? '');
     if (match === null) {
       res.status(400).json({ error: 'invalid_request', error_description: 'Send the access token as a Bearer token' });
