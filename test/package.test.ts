@@ -160,28 +160,34 @@ describe("in a user's Jest", () => {
   }, 60_000);
 });
 
-it("runs the README's testing example as written, in a user's Jest in its ES module mode", () => {
-  const example = codeBlocks(readFileSync(join(root, 'README.md'), 'utf8'), 'js').find((block) =>
-    block.includes("from 'spotify-token-swap/testing'"),
+describe("runs the README's testing examples as written, in a user's Jest", () => {
+  const readme = () => readFileSync(join(root, 'README.md'), 'utf8');
+  it.each([
+    ['its ES module mode', 'js', 'module', { NODE_OPTIONS: '--experimental-vm-modules' }],
+    ['its default CommonJS mode, with supertest', 'cjs', 'commonjs', {}],
+  ] as const)(
+    'in %s',
+    (_name, language, type, env) => {
+      const example = codeBlocks(readme(), language).find((block) => block.includes('spotify-token-swap/testing'));
+      expect(example).toBeDefined();
+      const folder = `readme-example-${type}`;
+      write({
+        [`${folder}/package.json`]: JSON.stringify({ name: folder, private: true, type }),
+        [`${folder}/jest.config.json`]: JSON.stringify({ testEnvironment: 'node', transform: {} }),
+        [`${folder}/spotify.test.js`]: example!,
+      });
+      expect(() =>
+        run(
+          process.execPath,
+          [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--config', 'jest.config.json'],
+          join(consumer, folder),
+          { ...env, NODE_PATH: join(root, 'node_modules') },
+        ),
+      ).not.toThrow();
+    },
+    60_000,
   );
-  expect(example).toBeDefined();
-  write({
-    'readme-example/package.json': JSON.stringify({ name: 'readme-example', private: true, type: 'module' }),
-    'readme-example/jest.config.json': JSON.stringify({ testEnvironment: 'node', transform: {} }),
-    'readme-example/spotify.test.js': example!,
-  });
-  expect(() =>
-    run(
-      process.execPath,
-      [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--config', 'jest.config.json'],
-      join(consumer, 'readme-example'),
-      {
-        NODE_OPTIONS: '--experimental-vm-modules',
-        NODE_PATH: join(root, 'node_modules'),
-      },
-    ),
-  ).not.toThrow();
-}, 60_000);
+});
 
 describe('type-checks a TypeScript consumer', () => {
   const consumerSource = (imports: string) => `${imports}
