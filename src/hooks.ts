@@ -1,9 +1,9 @@
 // Running the rateLimit hook's middlewares, and turning any error answer they write into the documented JSON.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, retryAfterSeconds } from './core/errors.js';
+import type { Middleware } from './options.js';
 import { sendJson } from './respond.js';
 
-export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => unknown;
 
 /**
  * A hook that answers by itself (express-rate-limit's 429, an IP filter's 403) writes its own body and type;

@@ -1,6 +1,6 @@
 // Builds the Router: one route per path, each running the hooks, then its handler, and answering and logging once.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import express, { type Router } from 'express';
+import express from 'express';
 import { readFields, type BodyRequest } from './body.js';
 import { answer, logRequest, pathRoutes, routeFor, type Answer, type Failure, type PathRoutes } from './core/answer.js';
 import { codeForStatus, toOAuthError } from './core/errors.js';
@@ -8,17 +8,16 @@ import type { TokenSwapConfig } from './core/options.js';
 import type { RouteRequest } from './core/route.js';
 import { byPath, tokenRoutes } from './core/routes.js';
 import type { UpstreamTrace } from './core/spotify.js';
-import { runMiddleware, type Middleware } from './hooks.js';
-import { resolveRouterOptions, type TokenSwapOptions } from './options.js';
+import { runMiddleware } from './hooks.js';
+import { resolveRouterOptions, type Middleware, type TokenSwapOptions } from './options.js';
 import { answered, sendJson } from './respond.js';
 import { createNodeSpotifyClient } from './spotify.js';
 
 /**
- * An Express Router that is also a plain `(req, res, next)` handler, so it mounts in Connect or node:http
- * without a cast.
+ * What `tokenSwap()` returns: an Express Router, typed as the `(req, res, next)` handler every host mounts (Express 4
+ * and 5, Connect, node:http), so that the package's declarations need no Express types installed.
  */
-export type TokenSwapRouter = Router &
-  ((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void);
+export type TokenSwapRouter = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 function send(res: ServerResponse, reply: Answer): void {
   if ('body' in reply) return sendJson(res, reply.status, reply.body, 'headers' in reply ? reply.headers : undefined);
@@ -84,13 +83,13 @@ async function serve(
  */
 export function tokenSwap(options: TokenSwapOptions): TokenSwapRouter {
   const { config, rateLimit } = resolveRouterOptions(options);
-  const hooks = rateLimit as readonly Middleware[];
   const router = express.Router();
   for (const [path, routes] of byPath(tokenRoutes(config, createNodeSpotifyClient(config)))) {
     const group = pathRoutes(routes);
     router.all(path, (req, res) => {
-      void serve(config, hooks, group, req, res);
+      void serve(config, rateLimit, group, req, res);
     });
   }
-  return router as TokenSwapRouter;
+  // Express's Router is typed on its own request and response, but it is a plain (req, res, next) handler at run time.
+  return router as unknown as TokenSwapRouter;
 }

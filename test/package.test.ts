@@ -63,6 +63,43 @@ it('installs beside redis@4: no peer range of Redis to conflict with', () => {
   expect(Object.keys(manifest.peerDependencies)).toEqual(['express']);
 });
 
+it("ships declarations for its entries that import no Express types: the README's node:http example compiles without them", () => {
+  const entries = files.filter((f) => f.endsWith('.d.ts') && !/\/(server\/|cli\.d\.ts$)/.test(f));
+  for (const file of entries) {
+    expect({ file, express: /from ['"]express['"]/.test(readFileSync(join(installed, file), 'utf8')) }).toEqual({
+      file,
+      express: false,
+    });
+  }
+  const example = codeBlocks(readFileSync(join(root, 'README.md'), 'utf8'), 'ts').find((block) =>
+    block.includes("from 'node:http'"),
+  );
+  expect(example).toBeDefined();
+  write({
+    'ts-node-http/package.json': JSON.stringify({ name: 'ts-node-http', private: true, type: 'module' }),
+    'ts-node-http/server.ts': example!,
+    'ts-node-http/tsconfig.json': JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(consumer, 'node_modules', '@types')],
+      },
+      files: ['server.ts'],
+    }),
+  });
+  expect(() =>
+    run(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
+      join(consumer, 'ts-node-http'),
+    ),
+  ).not.toThrow();
+}, 60_000);
+
 it('ships declarations that cite nothing outside the package', () => {
   for (const file of files.filter((f) => f.endsWith('.d.ts'))) {
     expect({ file, cites: /CONTRACT\.md/.test(readFileSync(join(installed, file), 'utf8')) }).toEqual({
