@@ -4,9 +4,8 @@
 // taken: that resolves a few per cent.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { aesGcmCipher } from '../dist/esm/index.js';
 import { createMockSpotify } from '../dist/esm/testing/index.js';
-import { SECRET, TARGETS, refreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
+import { TARGETS, freshRefreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
@@ -29,16 +28,12 @@ try {
 const certificate = selfSignedCertificate();
 // The mock keeps none of the requests it sees: a benchmark's hundreds of thousands would weigh on its process.
 const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert }, keepRequests: 0 });
-const plainRefreshToken = spotify.issueRefreshToken();
-const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
 
 /** Instructions the target's process executes from start to exit when it serves `amount` requests. */
 async function instructions(target, route, amount) {
   const targets = await startTargets(spotify, certificate.certPath, { only: [target], callgrind: true });
   const request =
-    route === 'swap'
-      ? swapRequest(spotify)
-      : refreshRequest(target === 'c' || target === 'server' ? sealedRefreshToken : plainRefreshToken);
+    route === 'swap' ? swapRequest(spotify) : freshRefreshRequest(spotify, target === 'c' || target === 'server');
   const result = await autocannon({ url: targets.urls[target], connections: CONNECTIONS, amount, requests: [request] });
   const count = await targets.stop();
   if (!Number.isFinite(count)) throw new Error(`valgrind printed no instruction count for ${TARGETS[target]}`);

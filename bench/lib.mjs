@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aesGcmCipher } from '../dist/esm/index.js';
 
 export const REDIRECT_URI = 'bench://callback';
 export const SECRET = 'bench-secret-that-is-at-least-32-characters';
@@ -125,6 +126,15 @@ export function swapRequest(spotify) {
 /** An autocannon request for /refresh with one refresh token, sent again and again. */
 export function refreshRequest(refreshToken) {
   return { method: 'POST', path: '/refresh', headers: FORM, body: formBody({ refresh_token: refreshToken }) };
+}
+
+/**
+ * A /refresh request with a refresh token issued now, sealed for the package's targets and plain for the others: the
+ * mock remembers only the latest 10,000 tokens, and a run's swaps issue far more between two rounds of refreshes.
+ */
+export function freshRefreshRequest(spotify, sealed) {
+  const token = spotify.issueRefreshToken();
+  return refreshRequest(sealed ? aesGcmCipher(SECRET).encrypt(token) : token);
 }
 export const round = (n, digits = 0) => Number(n.toFixed(digits));
 export const mb = (bytes) => round(bytes / 1024 / 1024, 1);

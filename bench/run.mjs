@@ -3,18 +3,8 @@
 // ratios and the targets of docs/PERFORMANCE.md; exits 1 if a target is missed.
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
-import { aesGcmCipher } from '../dist/esm/index.js';
 import { createMockSpotify } from '../dist/esm/testing/index.js';
-import {
-  SECRET,
-  TARGETS,
-  mb,
-  refreshRequest,
-  round,
-  selfSignedCertificate,
-  startTargets,
-  swapRequest,
-} from './lib.mjs';
+import { TARGETS, mb, freshRefreshRequest, round, selfSignedCertificate, startTargets, swapRequest } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -40,13 +30,11 @@ if (PIN) {
     process.exit(1);
   }
 }
-const plainRefreshToken = spotify.issueRefreshToken();
-const sealedRefreshToken = aesGcmCipher(SECRET).encrypt(plainRefreshToken);
 
 /** One request shape per route; the package's targets are sent the sealed refresh token, the others the plain one. */
 function requestFor(target, route) {
   if (route === 'swap') return swapRequest(spotify);
-  return refreshRequest(target === 'c' || target === 'server' ? sealedRefreshToken : plainRefreshToken);
+  return freshRefreshRequest(spotify, target === 'c' || target === 'server');
 }
 
 async function load(target, route, connections, options) {

@@ -90,6 +90,12 @@ describe('createMockSpotify', () => {
     expect((await json({ grant_type: 'refresh_token', refresh_token: firstToken })).body.error_description).toBe(
       'Invalid refresh token',
     );
+    // A token in use is remembered afresh: only tokens nobody uses are forgotten first.
+    const used = spotify.issueRefreshToken();
+    for (let i = 0; i < MAX_REFRESH_TOKENS - 1; i++) spotify.issueRefreshToken();
+    expect((await json({ grant_type: 'refresh_token', refresh_token: used })).status).toBe(200);
+    for (let i = 0; i < MAX_REFRESH_TOKENS / 2; i++) spotify.issueRefreshToken();
+    expect((await json({ grant_type: 'refresh_token', refresh_token: used })).status).toBe(200);
     const latest = spotify.issueCode({ redirectUri: 'app://cb' });
     expect((await json({ grant_type: 'authorization_code', code: latest, redirect_uri: 'app://cb' })).status).toBe(200);
   });

@@ -160,6 +160,9 @@ export function tokenEndpoint({
     if (presented === '') return oauthError(400, 'invalid_request', 'refresh_token must be supplied');
     const record = refreshTokens.get(presented);
     if (record === undefined) return oauthError(400, 'invalid_grant', 'Invalid refresh token');
+    // A token in use is remembered afresh: the bound forgets the tokens nobody uses, first.
+    refreshTokens.delete(presented);
+    refreshTokens.set(presented, record);
     if (record.revoked) return oauthError(400, 'invalid_grant', 'Refresh token revoked');
     if (!rotate) return tokens(record.scope, undefined);
     record.revoked = true;
