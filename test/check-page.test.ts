@@ -346,3 +346,40 @@ describe('the rate limit', () => {
     expect(await icon.text()).toMatch(/^<svg /);
   });
 });
+
+describe("the app's own redirect URI", () => {
+  it('has a step of its own that opens Spotify with it, as the app will', async () => {
+    const server = await start(spotifyEnv(spotify, { LOGIN_CHECK: '1' }));
+    const page = await (await get(checkUrl(server))).text();
+    expect(page).toContain('id="app-redirect" href="app-redirect"');
+    const res = await get(checkUrl(server, 'app-redirect'));
+    expect(res.status).toBe(303);
+    const authorize = new URL(res.headers.get('location')!);
+    expect(`${authorize.origin}${authorize.pathname}`).toBe(`${spotify.url}/authorize`);
+    expect(authorize.searchParams.get('redirect_uri')).toBe('myapp://callback');
+    expect(authorize.searchParams.get('client_id')).toBe(spotify.clientId);
+    expect(page).not.toContain('id="app-redirect-problems"');
+  });
+
+  it.each([
+    ['myapp://spotify-login-callback/', /ends with a slash/],
+    ['http://localhost:8080/callback', /names localhost/],
+    ['http://swap.example.com/callback', /plain http:\/\/ on a host that is not loopback/],
+    ['https://app.example/callback#done', /has a fragment/],
+  ])('says what is wrong with %s, on the page and in the log at warn', async (redirectUri, problem) => {
+    const server = await start(spotifyEnv(spotify, { LOGIN_CHECK: '1', SPOTIFY_REDIRECT_URI: redirectUri }));
+    const page = await (await get(checkUrl(server))).text();
+    expect(page).toMatch(new RegExp(`<ul class="warning" id="app-redirect-problems"><li>[^<]*${problem.source}`));
+    const events = server.output
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.event === 'redirect_uri');
+    expect(events).toEqual([expect.objectContaining({ level: 40, redirectUri, msg: expect.stringMatching(problem) })]);
+  });
+
+  it('refuses a PUBLIC_URL on localhost, saying why', async () => {
+    await expect(
+      startCheckServer(spotifyEnv(spotify, { LOGIN_CHECK: '1', PUBLIC_URL: 'http://localhost:3000' })),
+    ).rejects.toThrow(/PUBLIC_URL: use 127\.0\.0\.1 .* rather than localhost/);
+  });
+});

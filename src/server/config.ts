@@ -214,6 +214,12 @@ function publicUrl(env: Env): string | undefined {
       'PUBLIC_URL must be the http(s) address browsers and apps reach this server at, with no query: https://swap.example.com',
     );
   }
+  if (url.hostname === 'localhost') {
+    throw new ConfigError(
+      'PUBLIC_URL: use 127.0.0.1 (or [::1]) rather than localhost: the check page builds its redirect URI on it, and ' +
+        'Spotify takes a loopback redirect URI only as an IP address',
+    );
+  }
   return url.href.replace(/\/+$/, '');
 }
 

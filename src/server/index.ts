@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { admission } from './admission.js';
 import { createApp, type AppState } from './app.js';
+import { redirectUriProblems } from './redirect-uri-lint.js';
 import { checkRedirectUri } from './check/routes.js';
 import { ConfigError, readConfig, type ServerConfig } from './config.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
@@ -158,6 +159,14 @@ export async function startServer(
         ? `spotify-token-swap listening on every interface, port ${address.port} (${url} from this machine)`
         : `spotify-token-swap listening on ${url}`,
     );
+    // Spotify compares redirect URIs byte for byte: say now what would make the first login fail.
+    if (demo === undefined) {
+      for (const redirectUri of [config.redirectUri!, ...(config.allowedRedirectUris ?? [])]) {
+        for (const problem of redirectUriProblems(redirectUri)) {
+          log.warn({ event: 'redirect_uri', redirectUri }, `redirect URI ${redirectUri} ${problem}`);
+        }
+      }
+    }
     const checkUrl = `${publicUrl}/check/`;
     if (demo !== undefined) {
       destination.write(await demo.walkthrough(url, checkUrl));

@@ -5,6 +5,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { escapeHtml } from '../../html.js';
 import { challengeOf, loginCookie, newAttempt, type LoginCookie } from './login.js';
 import { fetchProfile } from './profile.js';
+import { redirectUriProblems } from '../redirect-uri-lint.js';
 
 export interface CheckOptions {
   /** `demo`: the mock Spotify on this machine plays Spotify's part. */
@@ -113,6 +114,13 @@ export function checkPage(options: CheckOptions): Router {
     publicUrl.startsWith('https:'),
   );
   const legacy = options.legacyExchange ? 'on' : 'off';
+  const problems = redirectUriProblems(options.appRedirectUri);
+  const appRedirectProblems =
+    problems.length === 0
+      ? ''
+      : `<ul class="warning" id="app-redirect-problems">${problems
+          .map((problem) => `<li>${escapeHtml(options.appRedirectUri)} ${escapeHtml(problem)}</li>`)
+          .join('')}</ul>`;
   const setup = render(file('setup.html'), {
     mode:
       options.mode === 'demo'
@@ -121,6 +129,7 @@ export function checkPage(options: CheckOptions): Router {
     originWarning: ORIGIN_WARNING,
     redirectUri,
     appRedirectUri: options.appRedirectUri,
+    appRedirectProblems,
     swapUrl: `${publicUrl}/swap`,
     refreshUrl: `${publicUrl}/refresh`,
     exchangeUrl: `${publicUrl}/`,
@@ -179,6 +188,19 @@ export function checkPage(options: CheckOptions): Router {
       show_dialog: 'true',
     }).toString();
     res.set('Set-Cookie', cookie.set(attempt));
+    res.redirect(303, target.href);
+  });
+
+  // Spotify's consent page for the app's own redirect URI: nothing comes back here, so no state or cookie is needed.
+  router.get('/app-redirect', (_req, res) => {
+    const target = new URL(`${options.accountsUrl.replace(/\/+$/, '')}/authorize`);
+    target.search = new URLSearchParams({
+      client_id: options.clientId,
+      response_type: 'code',
+      redirect_uri: options.appRedirectUri,
+      scope: CHECK_SCOPE,
+      show_dialog: 'true',
+    }).toString();
     res.redirect(303, target.href);
   });
 
