@@ -16,15 +16,35 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
+/** How often the server looks whether the process that started it is still there. */
+const PARENT_CHECK_MS = 500;
+
 startServer(process.env).then((server) => {
-  const shutdown = (signal: NodeJS.Signals) => {
-    // A second signal means "now".
-    process.once(signal, () => process.exit(1));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     server.stop(signal).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      // A second signal means "now".
+      process.once(signal, () => process.exit(1));
+      shutdown(signal);
+    });
+  }
+  // `npm start` and `npx` end on SIGTERM without passing it on: the server, left behind, would keep its port and cut
+  // its in-flight requests off when the host kills it. When the process that started it is gone, it drains and exits
+  // as on SIGTERM.
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(watch);
+      shutdown('parent-exit');
+    }
+  }, PARENT_CHECK_MS);
+  watch.unref();
 }, fail);

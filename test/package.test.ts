@@ -4,7 +4,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createMockSpotify } from '../src/testing/index.js';
 import { codeBlocks } from './helpers/markdown.js';
+import { drainsWhenItsLauncherIsSignalled } from './helpers/processes.js';
+import { rememberForm } from './helpers/secrets.js';
 import { installPacked, root, type Consumer } from './helpers/packed.js';
 
 let packed: Consumer;
@@ -290,6 +293,16 @@ import { lambdaHandler } from 'spotify-token-swap/lambda';`;
     60_000,
   );
 });
+
+it('npx spotify-token-swap: drains and exits when npx, signalled, leaves the server behind', async () => {
+  const spotify = await createMockSpotify();
+  try {
+    await drainsWhenItsLauncherIsSignalled(spotify, 'npx', ['--no-install', 'spotify-token-swap'], consumer);
+  } finally {
+    for (const { form } of spotify.requests) rememberForm(form);
+    await spotify.close();
+  }
+}, 30_000);
 
 it('runs the packaged bin: the demo server answers its own walk-through and serves its check page', async () => {
   const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };

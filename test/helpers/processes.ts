@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { expect } from '@jest/globals';
+import type { MockSpotify } from '../../src/testing/index.js';
+import { remember } from './secrets.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = `${root}dist/esm/cli.js`;
@@ -134,4 +137,89 @@ export async function startRedis(port?: number, extraArgs: string[] = []): Promi
       await once(child, 'exit');
     },
   };
+}
+
+export interface Launched {
+  /** The launcher's process (npm, npx). */
+  launcher: ChildProcess;
+  url: string;
+  /** The server's own process id, from its log. */
+  serverPid: number;
+}
+
+/**
+ * Starts the server through a launcher such as `npm start` or `npx spotify-token-swap`, which runs it as a process of
+ * its own, and waits until it answers.
+ */
+export async function launch(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<Launched> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const launcher = spawn(command, args, {
+    cwd,
+    env: { ...baseEnv(), HOME: process.env.HOME ?? '/root', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  launcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  launcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const pid = () => Number(/"pid":(\d+)/.exec(output)?.[1] ?? 0);
+  const healthy = () =>
+    fetch(`${url}/healthz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+  await waitFor(
+    async () => launcher.exitCode !== null || (pid() > 0 && (await healthy())),
+    `${command} to serve`,
+    30_000,
+  );
+  if (launcher.exitCode !== null) throw new Error(`${command} exited: ${output}`);
+  return { launcher, url, serverPid: pid() };
+}
+
+/** Whether a process is still running. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends SIGTERM to the launcher while a swap is in flight, and checks what a host needs of the server. */
+export async function drainsWhenItsLauncherIsSignalled(
+  spotify: MockSpotify,
+  command: string,
+  args: string[],
+  cwd: string,
+): Promise<void> {
+  const { launcher, url, serverPid } = await launch(command, args, cwd, {
+    SPOTIFY_CLIENT_ID: spotify.clientId,
+    SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+    SPOTIFY_REDIRECT_URI: 'myapp://callback',
+    SPOTIFY_ACCOUNTS_URL: spotify.url,
+    SPOTIFY_TIMEOUT_MS: '3000',
+    TOKEN_ENCRYPTION_SECRETS: 'launcher-test-secret-of-32-characters',
+  });
+  try {
+    spotify.fail({ type: 'latency', ms: 700 });
+    const code = spotify.issueCode({ redirectUri: 'myapp://callback' });
+    remember(code);
+    const inFlight = fetch(`${url}/swap`, { method: 'POST', body: new URLSearchParams({ code }) });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const signalled = Date.now();
+    launcher.kill('SIGTERM');
+    expect((await inFlight).status).toBe(200);
+    await waitFor(() => !alive(serverPid), 'the server to exit', 5_000 + 2_000);
+    expect(Date.now() - signalled).toBeLessThan(5_000 + 2_000);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  } finally {
+    if (alive(serverPid)) process.kill(serverPid, 'SIGKILL');
+  }
 }
