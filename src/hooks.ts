@@ -4,7 +4,6 @@ import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, retryAfterSeconds } from '.
 import type { Middleware } from './options.js';
 import { sendJson } from './respond.js';
 
-
 /**
  * A hook that answers by itself (express-rate-limit's 429, an IP filter's 403) writes its own body and type;
  * clients need the documented `{error, error_description}` JSON and an integer Retry-After instead. The hook's
