@@ -1,4 +1,4 @@
-// createMockSpotify() on its own: it must behave as CONTRACT.md §1 says Spotify does, or every other test proves nothing.
+// createMockSpotify() on its own: it must behave as docs/CONTRACT.md §1 says Spotify does, or every other test proves nothing.
 import { createHash } from 'node:crypto';
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
 import { MAX_CODES, MAX_REFRESH_TOKENS } from '../src/testing/token-endpoint.js';

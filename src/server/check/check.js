@@ -138,7 +138,7 @@ function showFields(tbody, answer) {
   }
 }
 
-/** Each client's needs, from CONTRACT.md: an empty list means it takes the answer. */
+/** Each client's needs, from docs/CONTRACT.md §2: an empty list means it takes the answer. */
 function needs(client, answer, legacy) {
   const body = answer.body;
   const missing = [];
