@@ -383,3 +383,16 @@ describe("the app's own redirect URI", () => {
     ).rejects.toThrow(/PUBLIC_URL: use 127\.0\.0\.1 .* rather than localhost/);
   });
 });
+
+it('lists the same clients on the set-up page and in what the callback page judges, from one list', async () => {
+  const server = await start();
+  const setup = await (await get(checkUrl(server))).text();
+  const listed = [...setup.matchAll(/<tr><td>([^<]+)<\/td>/g)].map((match) => match[1]);
+  const { cookie, authorize } = await login(server);
+  const callback = await (await get((await agree(authorize)).href, cookie)).text();
+  const judged = (JSON.parse(dataOf(callback, 'clients')!.replace(/&quot;/g, '"')) as { name: string }[]).map(
+    (client) => client.name,
+  );
+  expect(listed).toHaveLength(6);
+  expect(judged).toEqual(listed);
+});

@@ -6,7 +6,7 @@ const login = document.getElementById('login');
 if (login !== null && login.dataset.code !== '') void check(login);
 
 async function check(element) {
-  const { code, verifier, redirectUri, legacy } = element.dataset;
+  const { code, verifier, redirectUri, legacy, clients } = element.dataset;
   element.remove();
   // The code is spent by the swap below; it should not stay in the address bar or the history either.
   history.replaceState(null, '', location.pathname);
@@ -19,7 +19,7 @@ async function check(element) {
   );
   document.getElementById('swap').hidden = false;
   showFields(document.querySelector('#fields tbody'), swap);
-  showClients(swap, legacy === 'on');
+  showClients(JSON.parse(clients), swap, legacy === 'on');
   void showProfile(swap.body.access_token);
 
   let refreshToken = swap.body.refresh_token;
@@ -138,24 +138,24 @@ function showFields(tbody, answer) {
   }
 }
 
-/** Each client's needs, from docs/CONTRACT.md §2: an empty list means it takes the answer. */
-function needs(client, answer, legacy) {
+/** Each client's needs, from docs/CONTRACT.md §2, by the rules the server named it with: none means it takes the answer. */
+function needs(rules, answer, legacy) {
   const body = answer.body;
   const missing = [];
   const integer = Number.isInteger(body.expires_in) || /^\d+$/.test(String(body.expires_in));
-  switch (client) {
-    case 'SpotifyAPI-NET 7':
+  switch (rules) {
+    case 'net7':
       if (!isJson(answer)) missing.push('Content-Type application/json: it reads nothing else');
       if (!present(body.access_token)) missing.push('access_token');
       if (!integer) missing.push('expires_in a whole number');
       break;
-    case 'SpotifyAPI-NET 5':
+    case 'net5':
       if (!legacy) missing.push("this server's exchange URL: set LEGACY_EXCHANGE=1");
       if (!present(body.access_token) || 'error' in body) missing.push('access_token and no error');
       if (!present(body.token_type)) missing.push('token_type');
       if (!Number.isFinite(Number(body.expires_in))) missing.push('expires_in a number');
       break;
-    case 'React Native':
+    case 'react-native':
       if (!present(body.refresh_token)) missing.push('refresh_token: react-native-spotify-remote drops the session');
       if (typeof body.expires_in !== 'number') missing.push('expires_in a JSON number: react-native-spotify fails');
       break;
@@ -167,23 +167,15 @@ function needs(client, answer, legacy) {
   return missing;
 }
 
-const CLIENTS = [
-  'Spotify iOS SDK',
-  'SpotifyAPI-NET 7',
-  'SpotifyAPI-NET 5',
-  'React Native',
-  'Expo (expo-auth-session)',
-  "Flutter (spotify_sdk's iOS side)",
-];
-
-function showClients(answer, legacy) {
+/** The clients the server listed (src/server/check/clients.ts), each with whether it takes the answer. */
+function showClients(clients, answer, legacy) {
   const tbody = document.querySelector('#clients tbody');
-  for (const client of CLIENTS) {
-    const missing = needs(client, answer, legacy);
+  for (const { name, rules } of clients) {
+    const missing = needs(rules, answer, legacy);
     row(
       tbody,
       [
-        client,
+        name,
         missing.length === 0 ? 'yes' : 'no',
         missing.length === 0 ? 'has all it needs' : `needs ${missing.join('; ')}`,
       ],

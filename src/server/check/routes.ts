@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import { escapeHtml } from '../../html.js';
 import { challengeOf, loginCookie, newAttempt, type LoginCookie } from './login.js';
+import { clientRows, clientsJson } from './clients.js';
 import { fetchProfile } from './profile.js';
 import { redirectUriProblems } from '../redirect-uri-lint.js';
 
@@ -130,10 +131,12 @@ export function checkPage(options: CheckOptions): Router {
     redirectUri,
     appRedirectUri: options.appRedirectUri,
     appRedirectProblems,
-    swapUrl: `${publicUrl}/swap`,
-    refreshUrl: `${publicUrl}/refresh`,
-    exchangeUrl: `${publicUrl}/`,
-    legacy: legacy === 'on' ? 'on (LEGACY_EXCHANGE=1)' : 'off: set LEGACY_EXCHANGE=1 for 5.x',
+    clientRows: clientRows({
+      swap: `${publicUrl}/swap`,
+      refresh: `${publicUrl}/refresh`,
+      exchange: `${publicUrl}/`,
+      legacy: legacy === 'on' ? 'on (LEGACY_EXCHANGE=1)' : 'off: set LEGACY_EXCHANGE=1 for 5.x',
+    }),
   });
   const callback = file('callback.html');
   const assets = {
@@ -219,6 +222,7 @@ export function checkPage(options: CheckOptions): Router {
         verifier: answer.verifier ?? '',
         redirectUri,
         legacy,
+        clients: clientsJson,
       }),
     );
   });
