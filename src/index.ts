@@ -8,4 +8,6 @@ export { aesGcmCipher, plaintextRefreshTokens } from './cipher.js';
 export type { RefreshTokenCipher } from './cipher.js';
 export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from './core/logging.js';
 export type { TokenSwapReason } from './core/errors.js';
+export { TokenSwapOptionError } from './core/option-error.js';
+export type { TokenSwapOptionErrorCode } from './core/option-error.js';
 export type { LegacyExchangeOptions, TokenSwapHooks, TokenSwapOptions } from './options.js';

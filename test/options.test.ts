@@ -1,5 +1,11 @@
 // Option validation at tokenSwap(): every mistake is a TypeError naming the option and the fix; the caller's object is left alone.
-import { aesGcmCipher, plaintextRefreshTokens, tokenSwap, type TokenSwapOptions } from '../src/index.js';
+import {
+  TokenSwapOptionError,
+  aesGcmCipher,
+  plaintextRefreshTokens,
+  tokenSwap,
+  type TokenSwapOptions,
+} from '../src/index.js';
 import defaultExport from '../src/index.js';
 
 const valid = (): TokenSwapOptions => ({
@@ -175,5 +181,52 @@ describe('tokenSwap() options', () => {
         'did you mean legacyExchange.clientCallbackUrl?',
       );
     });
+  });
+});
+
+describe('TokenSwapOptionError', () => {
+  function thrown(change: (options: Record<string, unknown>) => void): TokenSwapOptionError {
+    const options = valid() as unknown as Record<string, unknown>;
+    change(options);
+    try {
+      tokenSwap(options as unknown as TokenSwapOptions);
+    } catch (error) {
+      expect(error).toBeInstanceOf(TokenSwapOptionError);
+      expect(error).toBeInstanceOf(TypeError);
+      return error as TokenSwapOptionError;
+    }
+    throw new Error('tokenSwap() accepted the options');
+  }
+
+  it.each([
+    ['a missing clientId', (o: Record<string, unknown>) => delete o.clientId, 'clientId', 'ERR_OPTION_MISSING'],
+    [
+      'an empty clientSecret',
+      (o: Record<string, unknown>) => (o.clientSecret = ''),
+      'clientSecret',
+      'ERR_OPTION_INVALID',
+    ],
+    ['a negative timeoutMs', (o: Record<string, unknown>) => (o.timeoutMs = -1), 'timeoutMs', 'ERR_OPTION_INVALID'],
+    [
+      'no cipher',
+      (o: Record<string, unknown>) => delete hooks(o).refreshTokenCipher,
+      'hooks.refreshTokenCipher',
+      'ERR_OPTION_MISSING',
+    ],
+    [
+      'a second rate limit that is no function',
+      (o: Record<string, unknown>) => (hooks(o).rateLimit = [() => {}, 5]),
+      'hooks.rateLimit[1]',
+      'ERR_OPTION_INVALID',
+    ],
+    ['a typo', (o: Record<string, unknown>) => (o.clientSecrett = 'x'), 'clientSecrett', 'ERR_OPTION_UNKNOWN'],
+    [
+      'a typo in hooks',
+      (o: Record<string, unknown>) => (hooks(o).loger = console),
+      'hooks.loger',
+      'ERR_OPTION_UNKNOWN',
+    ],
+  ])('names the option and a stable code for %s', (_name, change, option, code) => {
+    expect(thrown(change)).toMatchObject({ name: 'TokenSwapOptionError', option, code });
   });
 });

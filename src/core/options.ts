@@ -1,6 +1,7 @@
 // The options every door shares, their defaults, and their validation into the resolved configuration the handlers
 // read. Each door adds its own rateLimit hook (and the Fetch handler its basePath and fetch) and checks those itself.
 import { silentLogger, type Logger } from './logging.js';
+import { TokenSwapOptionError, type TokenSwapOptionErrorCode } from './option-error.js';
 import type { RefreshTokenCipher } from './sealed-format.js';
 import { rejectUnknownKeys } from './unknown-keys.js';
 
@@ -68,8 +69,8 @@ const HOOK_KEYS = ['refreshTokenCipher', 'logger', 'rateLimit'] as const;
 const LEGACY_KEYS = ['clientCallbackUrl'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export function fail(option: string, problem: string): never {
-  throw new TypeError(`spotify-token-swap: ${option} ${problem}`);
+export function fail(option: string, problem: string, code: TokenSwapOptionErrorCode = 'ERR_OPTION_INVALID'): never {
+  throw new TokenSwapOptionError(option, code, `spotify-token-swap: ${option} ${problem}`);
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {
@@ -77,7 +78,13 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function nonEmptyString(value: unknown, option: string, fix: string): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(option, `must be a non-empty string: ${fix}`);
+  if (typeof value !== 'string' || value.trim() === '') {
+    fail(
+      option,
+      `must be a non-empty string: ${fix}`,
+      value === undefined ? 'ERR_OPTION_MISSING' : 'ERR_OPTION_INVALID',
+    );
+  }
   return value;
 }
 
@@ -130,7 +137,7 @@ function resolveRedirectUris(redirectUri: string, value: unknown): ReadonlySet<s
 
 function resolveCipher(value: unknown): RefreshTokenCipher {
   const choices = 'pass aesGcmCipher(secret), your own { encrypt, decrypt } cipher, or plaintextRefreshTokens';
-  if (value === undefined) fail('hooks.refreshTokenCipher', `is required: ${choices}`);
+  if (value === undefined) fail('hooks.refreshTokenCipher', `is required: ${choices}`, 'ERR_OPTION_MISSING');
   if (!isObject(value) || typeof value.encrypt !== 'function' || typeof value.decrypt !== 'function') {
     fail('hooks.refreshTokenCipher', `must have encrypt and decrypt methods: ${choices}`);
   }
@@ -201,7 +208,11 @@ export function resolveOptions(
   );
   absoluteUrl(redirectUri, 'redirectUri');
   if (!isObject(options.hooks)) {
-    fail('hooks', 'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least');
+    fail(
+      'hooks',
+      'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least',
+      options.hooks === undefined ? 'ERR_OPTION_MISSING' : 'ERR_OPTION_INVALID',
+    );
   }
   rejectUnknownKeys('spotify-token-swap', options.hooks, HOOK_KEYS, 'hooks.');
   const accountsUrl = resolveAccountsUrl(options.accountsUrl);

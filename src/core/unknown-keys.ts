@@ -1,4 +1,5 @@
 // Refusing option keys nobody reads, with a "did you mean" for the nearest known one: a typo must fail loudly.
+import { TokenSwapOptionError } from './option-error.js';
 
 function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -46,6 +47,10 @@ export function rejectUnknownKeys(
         : guess !== undefined
           ? `did you mean ${prefix}${guess}?`
           : `known options are ${known.map((k) => prefix + k).join(', ')}`;
-    throw new TypeError(`${where}: ${prefix}${key} is not an option: ${hint}`);
+    throw new TokenSwapOptionError(
+      `${prefix}${key}`,
+      'ERR_OPTION_UNKNOWN',
+      `${where}: ${prefix}${key} is not an option: ${hint}`,
+    );
   }
 }

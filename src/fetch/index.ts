@@ -12,4 +12,6 @@ export { plaintextRefreshTokens } from '../core/sealed-format.js';
 export type { RefreshTokenCipher } from '../core/sealed-format.js';
 export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from '../core/logging.js';
 export type { TokenSwapReason } from '../core/errors.js';
+export { TokenSwapOptionError } from '../core/option-error.js';
+export type { TokenSwapOptionErrorCode } from '../core/option-error.js';
 export type { LegacyExchangeOptions } from '../core/options.js';

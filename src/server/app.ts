@@ -2,7 +2,7 @@
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger as PinoLogger } from 'pino';
-import { tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
+import { TokenSwapOptionError, tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig } from './config.js';
 
@@ -35,9 +35,10 @@ function router(options: TokenSwapOptions): ReturnType<typeof tokenSwap> {
   try {
     return tokenSwap(options);
   } catch (error) {
-    const message = (error as Error).message.replace(/^spotify-token-swap: /, '');
-    const option = /^[A-Za-z]+/.exec(message)?.[0] ?? '';
-    const env = ENV_FOR_OPTION[option];
+    if (!(error instanceof TokenSwapOptionError)) throw error;
+    const message = error.message.replace(/^spotify-token-swap: /, '');
+    // The option a variable fed: `legacyExchange.clientCallbackUrl` came from LEGACY_CLIENT_CALLBACK_URL.
+    const env = ENV_FOR_OPTION[error.option.split(/[.[]/, 1)[0]!];
     throw new ConfigError(env === undefined ? message : `${env}: ${message}`);
   }
 }
