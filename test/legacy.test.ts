@@ -185,6 +185,11 @@ describe('methods and logging', () => {
     const callback = await h.http.post('/spotify/callback');
     expect(callback.status).toBe(405);
     expect(callback.headers.allow).toBe('GET, HEAD');
+    // Each is logged as the URL it hit: PUT / hit the exchange URL, not the browser's leg to Spotify.
+    expect(events.map((event) => [event.event, event.status, event.reason])).toEqual([
+      ['legacy_exchange', 405, 'method_not_allowed'],
+      ['legacy_callback', 405, 'method_not_allowed'],
+    ]);
   });
 
   it('answers HEAD as GET, without a body', async () => {

@@ -1,7 +1,7 @@
 // One request on one path, whichever door it came through: the method chosen, the handler run, any failure made
 // the documented error, and the log event built from what the client got.
 import { methodNotAllowed, toOAuthError, type OAuthError, type TokenSwapReason } from './errors.js';
-import { logEvent, outcomeOf, silentLogger, type Logger, type TokenSwapEvent } from './logging.js';
+import { logEvent, outcomeOf, silentLogger, type Logger, type TokenSwapEvent, type TokenSwapRoute } from './logging.js';
 import type { Reply, Route, RouteRequest } from './route.js';
 import type { UpstreamTrace } from './spotify.js';
 
@@ -22,16 +22,19 @@ export function failed(error: OAuthError): { answer: Answer; failure: Failure } 
   };
 }
 
-/** The routes of one path and the `Allow` its 405 names, worked out once. */
+/** The routes of one path, the `Allow` its 405 names, and the event a request no route took is logged as. */
 export interface PathRoutes {
   readonly routes: readonly Route[];
   readonly allow: readonly string[];
+  readonly event: TokenSwapRoute;
 }
 
 export function pathRoutes(routes: readonly Route[]): PathRoutes {
   // HEAD is GET without the body.
   const allow = routes.flatMap((route) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
-  return { routes, allow };
+  // A path is named for what it is posted to: SpotifyAPI-NET 5.x's URL is its exchange, whatever the browser GETs.
+  const event = (routes.find((route) => route.method === 'POST') ?? routes[0]!).event;
+  return { routes, allow, event };
 }
 
 /** The route serving `method` (HEAD as GET), if any. */
@@ -69,7 +72,7 @@ export function logRequest(
   trace: UpstreamTrace,
 ): void {
   if (logger === silentLogger) return;
-  const name = (route ?? path.routes[0]!).event;
+  const name = route?.event ?? path.event;
   const durationMs = Math.round(performance.now() - started);
   // Only what reached the client is reported as answered: a status nobody received is not logged as one.
   const event: TokenSwapEvent =
