@@ -26,9 +26,11 @@ export default {
       hooks: {
         refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')),
         logger: console,
+        // The binding counts per key over its period (60 s): a refused client may try again after it.
         rateLimit: async (request) => {
           const key = request.headers.get('cf-connecting-ip') ?? 'unknown';
-          return { allowed: (await env.TOKEN_LIMITER.limit({ key })).success, retryAfterSeconds: 60 };
+          const { success } = await env.TOKEN_LIMITER.limit({ key });
+          return success || { allowed: false, retryAfterSeconds: 60 };
         },
       },
     });
