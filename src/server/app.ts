@@ -4,7 +4,8 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Logger as PinoLogger } from 'pino';
 import { TokenSwapOptionError, tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
-import { ConfigError, ENV_FOR_OPTION, type ServerConfig } from './config.js';
+import { DEFAULT_ACCOUNTS_URL } from '../core/options.js';
+import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
 
 export interface AppState {
   /** Set on SIGTERM/SIGINT: the health check turns 503 so load balancers stop sending traffic. */
@@ -17,10 +18,7 @@ export interface AppParts {
   config: ServerConfig;
   cipher: RefreshTokenCipher;
   /** In demo mode, the mock's URL and credentials stand in for Spotify's. */
-  spotify: Pick<TokenSwapOptions, 'clientId' | 'clientSecret' | 'redirectUri' | 'accountsUrl'> & {
-    /** Spotify's Web API, where the check page asks /v1/me. Default: https://api.spotify.com. */
-    apiUrl?: string;
-  };
+  spotify: SpotifyEndpoint;
   rateLimit: RequestHandler | undefined;
   /** True while the shared rate limit's store cannot be reached: /healthz says so, and keeps answering 200. */
   rateLimitDegraded: () => boolean;
@@ -104,7 +102,7 @@ export function createApp(parts: AppParts): Express {
         mode: config.mode,
         clientId: spotify.clientId,
         appRedirectUri: spotify.redirectUri,
-        accountsUrl: spotify.accountsUrl ?? 'https://accounts.spotify.com',
+        accountsUrl: spotify.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
         apiUrl: apiUrl ?? 'https://api.spotify.com',
         publicUrl,
         legacyExchange: config.legacyExchange !== false,

@@ -6,22 +6,33 @@ import { DEFAULT_MAX_IN_FLIGHT } from './admission.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface ServerConfig {
-  /** `demo` when no Spotify credentials are set: Spotify is played by the embedded mock. */
-  mode: 'spotify' | 'demo';
+/** Spotify as the app knows it: its credentials and redirect URI, and where Spotify's services are. */
+export interface SpotifyEndpoint {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  /** Undefined: https://accounts.spotify.com. */
+  accountsUrl?: string | undefined;
+  /** Spotify's Web API, where the check page asks /v1/me; undefined: https://api.spotify.com. */
+  apiUrl?: string | undefined;
+}
+
+/**
+ * The configuration: Spotify's credentials (`mode: 'spotify'`), or none, when the embedded mock plays Spotify
+ * (`mode: 'demo'`, whose cipher is undefined without secrets: the demo makes a throwaway one).
+ */
+export type ServerConfig = CommonConfig &
+  (
+    | { mode: 'spotify'; spotify: SpotifyEndpoint; cipher: RefreshTokenCipher }
+    | { mode: 'demo'; cipher: RefreshTokenCipher | undefined }
+  );
+
+interface CommonConfig {
   port: number;
   /** Undefined: Node's default, every interface. */
   host: string | undefined;
-  clientId: string | undefined;
-  clientSecret: string | undefined;
-  redirectUri: string | undefined;
   allowedRedirectUris: string[] | undefined;
-  accountsUrl: string | undefined;
-  /** Spotify's Web API, where the check page asks /v1/me; undefined for https://api.spotify.com. */
-  apiUrl: string | undefined;
   timeoutMs: number | undefined;
-  /** Undefined in demo mode without secrets: the demo makes a throwaway one. */
-  cipher: RefreshTokenCipher | undefined;
   legacyExchange: boolean | { clientCallbackUrl: string };
   /** Requests per minute per client IP; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
@@ -234,7 +245,7 @@ function redisUrl(env: Env): string | undefined {
   return value;
 }
 
-function cipher(env: Env, mode: ServerConfig['mode']): RefreshTokenCipher | undefined {
+function cipher(env: Env): RefreshTokenCipher | undefined {
   const secrets = list(env, 'TOKEN_ENCRYPTION_SECRETS');
   const plaintext = flag(env, 'PLAINTEXT_REFRESH_TOKENS');
   if (secrets !== undefined && plaintext) {
@@ -248,11 +259,7 @@ function cipher(env: Env, mode: ServerConfig['mode']): RefreshTokenCipher | unde
       throw new ConfigError(`TOKEN_ENCRYPTION_SECRETS: ${(error as Error).message}`);
     }
   }
-  if (mode === 'demo') return undefined;
-  throw new ConfigError(
-    'Refresh tokens need a decision: set TOKEN_ENCRYPTION_SECRETS (comma-separated secrets of 32+ characters, ' +
-      'the sealing one first) or PLAINTEXT_REFRESH_TOKENS=1 to hand them out unencrypted',
-  );
+  return undefined;
 }
 
 /**
@@ -281,16 +288,15 @@ export function readConfig(env: Env): ServerConfig {
   const clientId = text(env, 'SPOTIFY_CLIENT_ID');
   const clientSecret = text(env, 'SPOTIFY_CLIENT_SECRET');
   const redirectUri = text(env, 'SPOTIFY_REDIRECT_URI');
-  const mode = clientId === undefined ? 'demo' : 'spotify';
-  if (mode === 'demo' && clientSecret !== undefined) {
+  if (clientId === undefined && clientSecret !== undefined) {
     throw new ConfigError(
       'SPOTIFY_CLIENT_SECRET is set but SPOTIFY_CLIENT_ID is not: set both, or neither for the demo',
     );
   }
-  if (mode === 'spotify' && clientSecret === undefined) {
+  if (clientId !== undefined && clientSecret === undefined) {
     throw new ConfigError('SPOTIFY_CLIENT_SECRET is required with SPOTIFY_CLIENT_ID');
   }
-  if (mode === 'spotify' && redirectUri === undefined) {
+  if (clientId !== undefined && redirectUri === undefined) {
     throw new ConfigError('SPOTIFY_REDIRECT_URI is required: the redirect URI your app sends to /authorize');
   }
   const logLevel = text(env, 'LOG_LEVEL') ?? 'info';
@@ -302,27 +308,40 @@ export function readConfig(env: Env): ServerConfig {
   if (callbackUrl !== undefined && !legacy) {
     throw new ConfigError('LEGACY_CLIENT_CALLBACK_URL needs LEGACY_EXCHANGE=1');
   }
-  return {
-    mode,
+  const common: CommonConfig = {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     ...connectionLimits(env),
     host: text(env, 'HOST'),
-    clientId,
-    clientSecret,
-    redirectUri,
     allowedRedirectUris: list(env, 'SPOTIFY_ALLOWED_REDIRECT_URIS'),
-    accountsUrl: text(env, 'SPOTIFY_ACCOUNTS_URL'),
-    apiUrl: apiUrl(env),
     timeoutMs:
       text(env, 'SPOTIFY_TIMEOUT_MS') === undefined ? undefined : integer(env, 'SPOTIFY_TIMEOUT_MS', 0, 1, 600_000),
-    cipher: cipher(env, mode),
     legacyExchange: callbackUrl === undefined ? legacy : { clientCallbackUrl: callbackUrl },
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     redisUrl: redisUrl(env),
     corsOrigins: corsOrigins(env),
     trustProxy: trustProxy(env),
     logLevel: logLevel as LogLevel,
-    loginCheck: mode === 'demo' || flag(env, 'LOGIN_CHECK'),
+    loginCheck: clientId === undefined || flag(env, 'LOGIN_CHECK'),
     publicUrl: publicUrl(env),
+  };
+  const sealing = cipher(env);
+  if (clientId === undefined) return { ...common, mode: 'demo', cipher: sealing };
+  if (sealing === undefined) {
+    throw new ConfigError(
+      'Refresh tokens need a decision: set TOKEN_ENCRYPTION_SECRETS (comma-separated secrets of 32+ characters, ' +
+        'the sealing one first) or PLAINTEXT_REFRESH_TOKENS=1 to hand them out unencrypted',
+    );
+  }
+  return {
+    ...common,
+    mode: 'spotify',
+    spotify: {
+      clientId,
+      clientSecret: clientSecret!,
+      redirectUri: redirectUri!,
+      accountsUrl: text(env, 'SPOTIFY_ACCOUNTS_URL'),
+      apiUrl: apiUrl(env),
+    },
+    cipher: sealing,
   };
 }

@@ -2,12 +2,15 @@
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import type { Express } from 'express';
+import { pino, type Logger } from 'pino';
+import { DEFAULT_TIMEOUT_MS } from '../core/options.js';
+import type { RefreshTokenCipher } from '../index.js';
 import { admission } from './admission.js';
 import { createApp, type AppState } from './app.js';
 import { redirectUriProblems } from './redirect-uri-lint.js';
 import { checkRedirectUri } from './check/routes.js';
-import { ConfigError, readConfig, type ServerConfig } from './config.js';
+import { ConfigError, readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
 import { logDestination, type LogDestination } from './log-destination.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
@@ -19,11 +22,6 @@ export interface RunningServer {
 }
 
 const CHECK_TIMEOUTS_EVERY_MS = 500;
-
-/** How long in-flight requests get to finish: the Spotify deadline they are bounded by, and a little more. */
-function drainMs(config: ServerConfig): number {
-  return (config.timeoutMs ?? 10_000) + 2_000;
-}
 
 /** Why the server could not listen, in terms of the variable to change; anything unforeseen is passed on. */
 function listenError(error: unknown, port: number, host: string | undefined): unknown {
@@ -53,6 +51,151 @@ function urlOf(address: AddressInfo): string {
   return `http://${host === '[::]' || host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
 }
 
+/** The server, made with its timeouts and connection cap, and listening. */
+async function listen(
+  config: ServerConfig,
+): Promise<{ server: Server; url: string; address: string; everyInterface: boolean }> {
+  const server = createServer({
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node looks for connections past their timeouts every 30 s by default, which would let a 5 s limit hold
+    // for 35 s.
+    connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS,
+  });
+  server.maxConnections = config.maxConnections;
+  // A demo holds a throwaway mock Spotify, and a check page with no PUBLIC_URL is reached from this machine's
+  // browser: keep either on this machine unless HOST says otherwise.
+  const local = config.mode === 'demo' || (config.loginCheck && config.publicUrl === undefined);
+  const host = config.host ?? (local ? '127.0.0.1' : undefined);
+  server.listen(config.port, host);
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    throw listenError(error, config.port, host);
+  }
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: urlOf(address),
+    address: address.address,
+    everyInterface: address.address === '0.0.0.0' || address.address === '::',
+  };
+}
+
+/**
+ * Spotify as the app sees it: the real one, or the demo's mock, which plays the accounts service and the Web API both
+ * and registers the check page's redirect URI as an app would, so that it sends codes nowhere else.
+ */
+async function spotifyFor(
+  config: ServerConfig,
+  publicUrl: string,
+): Promise<{ spotify: SpotifyEndpoint; cipher: RefreshTokenCipher; demo?: Demo }> {
+  if (config.mode === 'spotify') return { spotify: config.spotify, cipher: config.cipher };
+  const demo = await startDemo(config.cipher, [checkRedirectUri(publicUrl)]);
+  const { clientId, clientSecret, url } = demo.spotify;
+  return {
+    spotify: { clientId, clientSecret, redirectUri: DEMO_REDIRECT_URI, accountsUrl: url, apiUrl: url },
+    cipher: demo.cipher,
+    demo,
+  };
+}
+
+/**
+ * Hands the server's requests to the app, at most so many at once. While draining, a connection that finishes its
+ * request is closed rather than kept alive: one listener function for every request, so that nothing is built per
+ * request for a shutdown that rarely comes. It runs before the app, which may answer at once.
+ */
+function serve(server: Server, app: Express, state: AppState, maxInFlight: number): void {
+  const closeIdle = () => server.closeIdleConnections();
+  const onFinish = () => {
+    if (state.draining) setImmediate(closeIdle);
+  };
+  server.on('request', (_req, res: ServerResponse) => {
+    if (state.draining) res.setHeader('Connection', 'close');
+    res.once('finish', onFinish);
+  });
+  server.on(
+    'request',
+    admission(app, maxInFlight, (req) => req.url === '/healthz'),
+  );
+}
+
+/** Says where the server listens and what it serves, and what in its settings would make the first login fail. */
+async function announce(
+  config: ServerConfig,
+  log: Logger,
+  destination: LogDestination,
+  where: { url: string; address: string; everyInterface: boolean; publicUrl: string },
+  demo: Demo | undefined,
+): Promise<void> {
+  const { url, address, everyInterface, publicUrl } = where;
+  const port = new URL(url).port;
+  log.info(
+    {
+      event: 'listening',
+      url,
+      mode: config.mode,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      sharedRateLimit: config.redisUrl !== undefined,
+      cors: config.corsOrigins !== undefined,
+      legacyExchange: config.legacyExchange !== false,
+      loginCheck: config.loginCheck,
+      address,
+      everyInterface,
+    },
+    everyInterface
+      ? `spotify-token-swap listening on every interface, port ${port} (${url} from this machine)`
+      : `spotify-token-swap listening on ${url}`,
+  );
+  const checkUrl = `${publicUrl}/check/`;
+  if (config.mode === 'demo') {
+    if (demo !== undefined) destination.write(await demo.walkthrough(url, checkUrl));
+    return;
+  }
+  // Spotify compares redirect URIs byte for byte: say now what would make the first login fail.
+  for (const redirectUri of [config.spotify.redirectUri, ...(config.allowedRedirectUris ?? [])]) {
+    for (const problem of redirectUriProblems(redirectUri)) {
+      log.warn({ event: 'redirect_uri', redirectUri }, `redirect URI ${redirectUri} ${problem}`);
+    }
+  }
+  if (config.loginCheck) {
+    log.warn(
+      { event: 'login_check', url: checkUrl, redirectUri: checkRedirectUri(publicUrl) },
+      `login check page at ${checkUrl}: a set-up tool, turn LOGIN_CHECK off once your app logs in`,
+    );
+  }
+}
+
+/**
+ * Stopping: health turns 503, no new connections, idle ones closed, in-flight requests given the Spotify deadline
+ * and a little more, then everything released and the last lines flushed (for a second at most).
+ */
+function drainOnStop(
+  server: Server,
+  state: AppState,
+  log: Logger,
+  destination: LogDestination,
+  drainMs: number,
+  release: () => Promise<void>,
+): RunningServer['stop'] {
+  let stopping: Promise<void> | undefined;
+  return (signal = 'stop') =>
+    (stopping ??= (async () => {
+      state.draining = true;
+      log.info({ event: 'shutdown', signal }, 'draining in-flight requests');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), drainMs);
+      await closed;
+      clearTimeout(force);
+      await release();
+      log.info({ event: 'shutdown', outcome: 'done' }, 'stopped');
+      // A destination that is stuck or gone does not hold the exit.
+      await destination.flush(1_000);
+    })());
+}
+
 /** What the server says goes to `destination`: its JSON log lines, and in demo mode the walk-through first. */
 export async function startServer(
   env: Readonly<Record<string, string | undefined>>,
@@ -67,134 +210,32 @@ export async function startServer(
     await limiter?.close();
     await demo?.spotify.close();
   };
-
   try {
     limiter =
       config.rateLimitPerMinute > 0
         ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log)
         : undefined;
-    const state: AppState = { draining: false };
-    server = createServer({
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      keepAliveTimeout: config.keepAliveTimeoutMs,
-      // Node looks for connections past their timeouts every 30 s by default, which would let a 5 s limit hold
-      // for 35 s.
-      connectionsCheckingInterval: CHECK_TIMEOUTS_EVERY_MS,
-    });
-    server.maxConnections = config.maxConnections;
-    // A demo holds a throwaway mock Spotify, and a check page with no PUBLIC_URL is reached from this machine's
-    // browser: keep either on this machine unless HOST says otherwise.
-    const local = config.mode === 'demo' || (config.loginCheck && config.publicUrl === undefined);
-    const host = config.host ?? (local ? '127.0.0.1' : undefined);
-    server.listen(config.port, host);
-    try {
-      await once(server, 'listening');
-    } catch (error) {
-      throw listenError(error, config.port, host);
-    }
-    const address = server.address() as AddressInfo;
-    const url = urlOf(address);
-    const everyInterface = address.address === '0.0.0.0' || address.address === '::';
+    const listening = await listen(config);
+    server = listening.server;
     // The app is built once the port is known: the check page's redirect URI contains it, unless PUBLIC_URL is set.
-    const publicUrl = config.publicUrl ?? url;
-    // The demo's mock registers the check page's redirect URI as an app would: it sends codes nowhere else.
-    demo = config.mode === 'demo' ? await startDemo(config.cipher, [checkRedirectUri(publicUrl)]) : undefined;
+    const publicUrl = config.publicUrl ?? listening.url;
+    const spotify = await spotifyFor(config, publicUrl);
+    demo = spotify.demo;
+    const state: AppState = { draining: false };
     const app = createApp({
       config,
-      cipher: demo?.cipher ?? config.cipher!,
-      spotify:
-        demo === undefined
-          ? {
-              clientId: config.clientId!,
-              clientSecret: config.clientSecret!,
-              redirectUri: config.redirectUri!,
-              ...(config.accountsUrl === undefined ? {} : { accountsUrl: config.accountsUrl }),
-              ...(config.apiUrl === undefined ? {} : { apiUrl: config.apiUrl }),
-            }
-          : {
-              clientId: demo.spotify.clientId,
-              clientSecret: demo.spotify.clientSecret,
-              redirectUri: DEMO_REDIRECT_URI,
-              // The demo's mock plays the accounts service and the Web API both.
-              accountsUrl: demo.spotify.url,
-              apiUrl: demo.spotify.url,
-            },
+      cipher: spotify.cipher,
+      spotify: spotify.spotify,
       rateLimit: limiter?.middleware,
       rateLimitDegraded: () => limiter?.degraded() ?? false,
       log,
       state,
       publicUrl,
     });
-    // While draining, a connection that finishes its request is closed rather than kept alive. One listener
-    // function for every request: nothing is built per request for a shutdown that rarely comes. It runs before
-    // the app, which may answer at once.
-    const listening = server;
-    const closeIdle = () => listening.closeIdleConnections();
-    const onFinish = () => {
-      if (state.draining) setImmediate(closeIdle);
-    };
-    server.on('request', (_req, res: ServerResponse) => {
-      if (state.draining) res.setHeader('Connection', 'close');
-      res.once('finish', onFinish);
-    });
-    server.on(
-      'request',
-      admission(app, config.maxInFlight, (req) => req.url === '/healthz'),
-    );
-    log.info(
-      {
-        event: 'listening',
-        url,
-        mode: config.mode,
-        rateLimitPerMinute: config.rateLimitPerMinute,
-        sharedRateLimit: config.redisUrl !== undefined,
-        cors: config.corsOrigins !== undefined,
-        legacyExchange: config.legacyExchange !== false,
-        loginCheck: config.loginCheck,
-        address: address.address,
-        everyInterface,
-      },
-      everyInterface
-        ? `spotify-token-swap listening on every interface, port ${address.port} (${url} from this machine)`
-        : `spotify-token-swap listening on ${url}`,
-    );
-    // Spotify compares redirect URIs byte for byte: say now what would make the first login fail.
-    if (demo === undefined) {
-      for (const redirectUri of [config.redirectUri!, ...(config.allowedRedirectUris ?? [])]) {
-        for (const problem of redirectUriProblems(redirectUri)) {
-          log.warn({ event: 'redirect_uri', redirectUri }, `redirect URI ${redirectUri} ${problem}`);
-        }
-      }
-    }
-    const checkUrl = `${publicUrl}/check/`;
-    if (demo !== undefined) {
-      destination.write(await demo.walkthrough(url, checkUrl));
-    } else if (config.loginCheck) {
-      log.warn(
-        { event: 'login_check', url: checkUrl, redirectUri: checkRedirectUri(publicUrl) },
-        `login check page at ${checkUrl}: a set-up tool, turn LOGIN_CHECK off once your app logs in`,
-      );
-    }
-
-    let stopping: Promise<void> | undefined;
-    const stop = (signal = 'stop') => {
-      stopping ??= (async () => {
-        state.draining = true;
-        log.info({ event: 'shutdown', signal }, 'draining in-flight requests');
-        const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
-        listening.closeIdleConnections();
-        const force = setTimeout(() => listening.closeAllConnections(), drainMs(config));
-        await closed;
-        clearTimeout(force);
-        await release();
-        log.info({ event: 'shutdown', outcome: 'done' }, 'stopped');
-        // The last lines get a second to reach the log; a destination that is stuck or gone does not hold the exit.
-        await destination.flush(1_000);
-      })();
-      return stopping;
-    };
-    return { url, stop };
+    serve(server, app, state, config.maxInFlight);
+    await announce(config, log, destination, { ...listening, publicUrl }, demo);
+    const drainMs = (config.timeoutMs ?? DEFAULT_TIMEOUT_MS) + 2_000;
+    return { url: listening.url, stop: drainOnStop(server, state, log, destination, drainMs, release) };
   } catch (error) {
     if (server?.listening === true) await new Promise((resolve) => server!.close(resolve));
     await release();
