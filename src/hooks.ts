@@ -1,6 +1,6 @@
 // Running the rateLimit hook's middlewares, and turning any error answer they write into the documented JSON.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, retryAfterSeconds } from './core/errors.js';
+import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, errorBody, retryAfterSeconds } from './core/errors.js';
 import type { Middleware } from './options.js';
 import { sendJson } from './respond.js';
 
@@ -18,7 +18,7 @@ function rewriteErrorAnswer(res: ServerResponse): void {
   }
   res.removeHeader('ETag');
   const description = status === 429 ? 'Too many requests: retry later' : 'The request was refused';
-  sendJson(res, status, { error: code, error_description: description }, headers);
+  sendJson(res, status, errorBody(code, description), headers);
 }
 
 /**

@@ -3,6 +3,7 @@
 import { stringify } from 'node:querystring';
 import { Pool } from 'undici';
 import { MAX_BODY_BYTES, createSpotifyClient, type SpotifyClient, type Transport } from './core/spotify.js';
+import { errorCode } from './core/values.js';
 import { fetchTransport } from './fetch/transport.js';
 
 export type { UpstreamTrace } from './core/spotify.js';
@@ -19,14 +20,10 @@ export const MAX_CONNECTIONS = 128;
  */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 
-function errorCode(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
-
 /** Whether a failed call provably never reached Spotify. */
 export function neverSent(error: unknown): boolean {
   const code = errorCode(error);
-  return typeof code === 'string' && NEVER_SENT.has(code);
+  return code !== undefined && NEVER_SENT.has(code);
 }
 
 function poolTransport(tokenUrl: string): Transport {

@@ -66,6 +66,12 @@ export interface ErrorBody {
   error_description: string;
 }
 
+/** An error body, for the answers that are not an OAuthError thrown (a hook's refusal, a path no route serves). */
+export const errorBody = (error: string, description: string): ErrorBody => ({ error, error_description: description });
+
+/** What a path that is none of the routes gets: the Fetch handler's 404, and the standalone server's. */
+export const NOT_FOUND: ErrorBody = Object.freeze(errorBody('not_found', 'No such route'));
+
 /** Seconds a client is told to wait when neither Spotify nor a rate-limit hook said how long. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 

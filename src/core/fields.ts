@@ -1,5 +1,6 @@
 // What every door shares about request bodies: the limit, the two media types, their refusals, and reading fields.
 import { OAuthError, invalidRequest } from './errors.js';
+import { isRecord } from './values.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
 
@@ -49,10 +50,6 @@ export function contentType(header: string | null | undefined): { type: string; 
 /** Whether a Content-Encoding header leaves the body as it is. */
 export function identityEncoding(header: string | null | undefined): boolean {
   return header === undefined || header === null || header.toLowerCase() === 'identity';
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A form body as fields; a field given twice becomes an array, which no field of ours accepts (see optionalString). */

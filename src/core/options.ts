@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from './logging.js';
 import { TokenSwapOptionError, type TokenSwapOptionErrorCode } from './option-error.js';
 import type { RefreshTokenCipher } from './sealed-format.js';
 import { rejectUnknownKeys } from './unknown-keys.js';
+import { isRecord, parseUrl } from './values.js';
 
 /** The options of `tokenSwap()` and `tokenSwapHandler()` but their `hooks`. */
 export interface CommonOptions {
@@ -73,10 +74,6 @@ export function fail(option: string, problem: string, code: TokenSwapOptionError
   throw new TokenSwapOptionError(option, code, `spotify-token-swap: ${option} ${problem}`);
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function nonEmptyString(value: unknown, option: string, fix: string): string {
   if (typeof value !== 'string' || value.trim() === '') {
     fail(
@@ -89,14 +86,10 @@ export function nonEmptyString(value: unknown, option: string, fix: string): str
 }
 
 export function absoluteUrl(value: string, option: string): URL {
-  try {
-    return new URL(value);
-  } catch {
-    return fail(
-      option,
-      'must be an absolute URL, such as myapp://spotify-login-callback or https://example.com/callback',
-    );
-  }
+  return (
+    parseUrl(value) ??
+    fail(option, 'must be an absolute URL, such as myapp://spotify-login-callback or https://example.com/callback')
+  );
 }
 
 function isLoopback(url: URL): boolean {
@@ -138,7 +131,7 @@ function resolveRedirectUris(redirectUri: string, value: unknown): ReadonlySet<s
 function resolveCipher(value: unknown): RefreshTokenCipher {
   const choices = 'pass aesGcmCipher(secret), your own { encrypt, decrypt } cipher, or plaintextRefreshTokens';
   if (value === undefined) fail('hooks.refreshTokenCipher', `is required: ${choices}`, 'ERR_OPTION_MISSING');
-  if (!isObject(value) || typeof value.encrypt !== 'function' || typeof value.decrypt !== 'function') {
+  if (!isRecord(value) || typeof value.encrypt !== 'function' || typeof value.decrypt !== 'function') {
     fail('hooks.refreshTokenCipher', `must have encrypt and decrypt methods: ${choices}`);
   }
   if (value.isCurrent !== undefined && typeof value.isCurrent !== 'function') {
@@ -150,7 +143,7 @@ function resolveCipher(value: unknown): RefreshTokenCipher {
 function resolveLogger(value: unknown): Logger {
   if (value === undefined) return silentLogger;
   const shape = 'must have info, warn and error methods (pino, winston, bunyan or console)';
-  if (!isObject(value)) fail('hooks.logger', shape);
+  if (!isRecord(value)) fail('hooks.logger', shape);
   const missing = ['info', 'warn', 'error'].filter((level) => typeof value[level] !== 'function');
   if (missing.length > 0) fail('hooks.logger', `${shape}; missing ${missing.join(', ')}`);
   return value as unknown as Logger;
@@ -159,7 +152,7 @@ function resolveLogger(value: unknown): Logger {
 function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
   if (value === undefined || value === false) return undefined;
   if (value === true) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
-  if (!isObject(value)) fail('legacyExchange', 'must be true, false or { clientCallbackUrl }');
+  if (!isRecord(value)) fail('legacyExchange', 'must be true, false or { clientCallbackUrl }');
   rejectUnknownKeys('spotify-token-swap', value, LEGACY_KEYS, 'legacyExchange.');
   if (value.clientCallbackUrl === undefined) return { clientCallbackUrl: DEFAULT_CLIENT_CALLBACK_URL };
   const option = 'legacyExchange.clientCallbackUrl';
@@ -186,7 +179,7 @@ export function resolveOptions(
   call: string,
   doorKeys: readonly string[] = [],
 ): { config: TokenSwapConfig; options: Record<string, unknown>; hooks: Record<string, unknown> } {
-  if (!isObject(options)) fail('options', `must be an object: ${call}({ clientId, clientSecret, redirectUri, hooks })`);
+  if (!isRecord(options)) fail('options', `must be an object: ${call}({ clientId, clientSecret, redirectUri, hooks })`);
   // A hook given beside clientId belongs in hooks.
   rejectUnknownKeys(
     'spotify-token-swap',
@@ -207,7 +200,7 @@ export function resolveOptions(
     'use the redirect URI your app sends to /authorize',
   );
   absoluteUrl(redirectUri, 'redirectUri');
-  if (!isObject(options.hooks)) {
+  if (!isRecord(options.hooks)) {
     fail(
       'hooks',
       'is required: { refreshTokenCipher: aesGcmCipher(secret) } at the least',

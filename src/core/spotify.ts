@@ -8,6 +8,7 @@ import {
   retryAfterSeconds,
   tooManyRequests,
 } from './errors.js';
+import { isRecord } from './values.js';
 
 /** A successful token answer, normalised to what every client accepts: an integer expires_in, a token_type. */
 export interface TokenSet {
@@ -95,10 +96,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Spotify's access tokens last an hour; a lifetime past a week, negative or unreadable is not one of its answers. */

@@ -12,6 +12,7 @@ import {
 } from '../core/answer.js';
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
+  NOT_FOUND,
   serverError,
   toOAuthError,
   tooManyRequests,
@@ -125,11 +126,7 @@ function toResponse(reply: Answer, head: boolean): Response {
   return new Response(head ? null : JSON.stringify(reply.body), { status: reply.status, headers });
 }
 
-const notFound = (): Answer => ({
-  status: 404,
-  body: { error: 'not_found', error_description: 'No such route' },
-  headers: {},
-});
+const notFound = (): Answer => ({ status: 404, body: NOT_FOUND, headers: {} });
 
 /**
  * The token swap as a Fetch API handler: `POST <basePath>/swap` and `POST <basePath>/refresh` (and SpotifyAPI-NET

@@ -3,6 +3,8 @@
 // answered 503 at once instead of piling up in memory.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { errorBody } from '../core/errors.js';
+import { sendJson } from '../respond.js';
 import { MAX_CONNECTIONS as SPOTIFY_CONNECTIONS } from '../spotify.js';
 
 /** Requests of one connection worked on at once; later ones wait, unread, their socket paused. */
@@ -10,10 +12,7 @@ export const PER_CONNECTION = 8;
 /** The default bound over all connections: four requests for each connection the router keeps to Spotify. */
 export const DEFAULT_MAX_IN_FLIGHT = 4 * SPOTIFY_CONNECTIONS;
 const RETRY_AFTER_SECONDS = 1;
-const BUSY = JSON.stringify({
-  error: 'temporarily_unavailable',
-  error_description: 'The server is busy: retry later',
-});
+const BUSY = errorBody('temporarily_unavailable', 'The server is busy: retry later');
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -46,16 +45,7 @@ export function admission(handler: Handler, maxInFlight: number, exempt: (req: I
         req.socket.resume();
       }
     });
-    if (inFlight > maxInFlight) {
-      res.writeHead(503, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(BUSY),
-        'Cache-Control': 'no-store',
-        'Retry-After': String(RETRY_AFTER_SECONDS),
-      });
-      res.end(BUSY);
-      return;
-    }
+    if (inFlight > maxInFlight) return sendJson(res, 503, BUSY, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     handler(req, res);
   }
 

@@ -4,7 +4,9 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Logger as PinoLogger } from 'pino';
 import { TokenSwapOptionError, tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
+import { NOT_FOUND, serverError } from '../core/errors.js';
 import { DEFAULT_ACCOUNTS_URL } from '../core/options.js';
+import { sendJson } from '../respond.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
 
 export interface AppState {
@@ -39,10 +41,6 @@ function router(options: TokenSwapOptions): ReturnType<typeof tokenSwap> {
     const env = ENV_FOR_OPTION[error.option.split(/[.[]/, 1)[0]!];
     throw new ConfigError(env === undefined ? message : `${env}: ${message}`);
   }
-}
-
-function sendJson(res: express.Response, status: number, body: object): void {
-  res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 export function createApp(parts: AppParts): Express {
@@ -111,9 +109,9 @@ export function createApp(parts: AppParts): Express {
     );
   }
   app.use(swap);
-  app.use((_req, res) => sendJson(res, 404, { error: 'not_found', error_description: 'No such route' }));
+  app.use((_req, res) => sendJson(res, 404, NOT_FOUND));
   const onError: ErrorRequestHandler = (_error, _req, res, _next) => {
-    sendJson(res, 500, { error: 'server_error', error_description: 'The server failed to handle the request' });
+    sendJson(res, 500, serverError('The server failed to handle the request').body);
   };
   app.use(onError);
   return app;

@@ -1,6 +1,8 @@
 // Reading the environment, one variable at a time: text, lists, flags, whole numbers and URLs, each refused with a
 // ConfigError that names the variable and never quotes a value.
 
+export { parseUrl } from '../core/values.js';
+
 /** A configuration the server refuses to start with; its message names the variable and never holds a secret. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -35,12 +37,4 @@ export function integer(env: Env, name: string, fallback: number, min: number, m
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}`);
   }
   return Number(value);
-}
-
-export function parseUrl(value: string): URL | undefined {
-  try {
-    return new URL(value);
-  } catch {
-    return undefined;
-  }
 }

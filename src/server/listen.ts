@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config.js';
+import { errorCode } from '../core/values.js';
 import { ConfigError } from './env.js';
 
 const CHECK_TIMEOUTS_EVERY_MS = 500;
@@ -11,7 +12,7 @@ const CHECK_TIMEOUTS_EVERY_MS = 500;
 /** Why the server could not listen, in terms of the variable to change; anything unforeseen is passed on. */
 function listenError(error: unknown, port: number, host: string | undefined): unknown {
   const where = host === undefined ? 'on every interface' : `on ${host}`;
-  switch ((error as { code?: unknown }).code) {
+  switch (errorCode(error)) {
     case 'EADDRINUSE':
       return new ConfigError(
         `PORT: ${port} is already in use ${where}: stop what holds it, or set PORT to a free port`,

@@ -2,6 +2,7 @@
 // without blocking, with a bounded backlog; a destination that breaks is reported once and dropped.
 import { fstatSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
+import { errorCode } from '../core/values.js';
 
 export interface LogDestination {
   /** Writes or queues a line (pino calls this); drops it when the backlog is full or the destination has failed. */
@@ -14,7 +15,7 @@ export interface LogDestination {
 const MAX_BACKLOG_BYTES = 1024 * 1024;
 
 function report(reportFd: number, error: unknown): void {
-  const code = (error as NodeJS.ErrnoException | null)?.code ?? 'error';
+  const code = errorCode(error) ?? 'error';
   try {
     writeSync(reportFd, `spotify-token-swap: the log destination failed (${code}); logging is off\n`);
   } catch {

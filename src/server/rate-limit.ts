@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger as PinoLogger } from 'pino';
+import { errorCode } from '../core/values.js';
 import { redisStore } from './redis-store.js';
 
 const WINDOW_MS = 60_000;
@@ -12,11 +13,10 @@ const WINDOW_MS = 60_000;
  */
 export function rateLimitLogger(log: PinoLogger): { warn(...args: unknown[]): void; error(...args: unknown[]): void } {
   const event = (error: unknown) => {
-    const code = (error as { code?: unknown } | null)?.code;
+    const code = errorCode(error);
     return {
       event: 'rate_limit',
-      code:
-        typeof code === 'string' && /^ERR_ERL_[A-Z_]+$/.test(code) ? code : ((error as Error | null)?.name ?? 'Error'),
+      code: code !== undefined && /^ERR_ERL_[A-Z_]+$/.test(code) ? code : ((error as Error | null)?.name ?? 'Error'),
     };
   };
   return {

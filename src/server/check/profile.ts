@@ -1,27 +1,19 @@
 // The check page's "logged in as": Spotify's GET /v1/me asked from the server, so that the page loads and connects
 // only to its own origin, and only the profile's name, id and plan travel back.
+import { errorBody } from '../../core/errors.js';
+import { readCapped } from '../../fetch/read-capped.js';
+
 const TIMEOUT_MS = 5_000;
 const MAX_BYTES = 64 * 1024;
 
 export interface ProfileAnswer {
   status: number;
-  body: Record<string, string>;
-}
-
-async function cappedText(res: Response): Promise<string | undefined> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > MAX_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  body: object;
 }
 
 const badGateway = (description: string): ProfileAnswer => ({
   status: 502,
-  body: { error: 'bad_gateway', error_description: description },
+  body: errorBody('bad_gateway', description),
 });
 
 export async function fetchProfile(apiUrl: string, accessToken: string): Promise<ProfileAnswer> {
@@ -36,7 +28,7 @@ export async function fetchProfile(apiUrl: string, accessToken: string): Promise
   }
   let profile: unknown;
   try {
-    profile = JSON.parse((await cappedText(res)) ?? '');
+    profile = JSON.parse((await readCapped(res.body, MAX_BYTES)) ?? '');
   } catch {
     profile = undefined;
   }

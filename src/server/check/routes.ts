@@ -1,6 +1,8 @@
 // The login check page at /check/: what to register and configure, a login with Spotify (authorization code with
 // PKCE), and a callback page whose script swaps and refreshes through this server's own routes, as an app would.
 import express, { type RequestHandler, type Response, type Router } from 'express';
+import { errorBody } from '../../core/errors.js';
+import { sendJson } from '../../respond.js';
 import { challengeOf, loginCookie, newAttempt } from './login.js';
 import { ASSETS, callbackOutcome, checkPages } from './pages.js';
 import { fetchProfile } from './profile.js';
@@ -106,11 +108,11 @@ export function checkPage(options: CheckOptions): Router {
   router.post('/me', ...limited, (req, res, next) => {
     const match = /^Bearer ([\w.~+/=-]+)$/.exec(req.get('authorization') ?? '');
     if (match === null) {
-      res.status(400).json({ error: 'invalid_request', error_description: 'Send the access token as a Bearer token' });
+      sendJson(res, 400, errorBody('invalid_request', 'Send the access token as a Bearer token'));
       return;
     }
     fetchProfile(options.apiUrl, match[1]!)
-      .then(({ status, body }) => res.status(status).json(body))
+      .then(({ status, body }) => sendJson(res, status, body))
       .catch(next);
   });
 
