@@ -2,25 +2,23 @@
 // tokens out of caches, referrers and other origins, and when the page is on at all. The browser flows are in
 // check-page.browser.test.ts.
 import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { checkUrl, spotifyEnv, startCheckServer, type CheckServer } from './helpers/check.js';
+import {
+  checkUrl,
+  logEvents,
+  serversStoppedAfterEach,
+  spotifyEnv,
+  startCheckServer,
+  type CheckServer,
+} from './helpers/check.js';
 import { findLeaks } from './helpers/secrets.js';
 
-const running: CheckServer[] = [];
+const start = serversStoppedAfterEach();
 let spotify: MockSpotify;
 
 beforeAll(async () => {
   spotify = await createMockSpotify();
 });
 afterAll(() => spotify.close());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
-
-async function start(env: Record<string, string> = {}): Promise<CheckServer> {
-  const server = await startCheckServer(env);
-  running.push(server);
-  return server;
-}
 
 const get = (url: string, cookie?: string) =>
   fetch(url, { redirect: 'manual', ...(cookie === undefined ? {} : { headers: { cookie } }) });
@@ -279,9 +277,7 @@ describe('with Spotify credentials', () => {
       /^__Host-check_login=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=600; Path=\/; HttpOnly; SameSite=Lax; Secure$/,
     );
     expect(authorize.searchParams.get('client_id')).toBe(spotify.clientId);
-    const line = server.output
-      .map((text) => JSON.parse(text) as Record<string, unknown>)
-      .find((l) => l.event === 'login_check');
+    const line = logEvents(server).find((l) => l.event === 'login_check');
     expect(line).toMatchObject({ level: 40, redirectUri: 'https://swap.example.com/spotify/check/callback' });
   });
 });
@@ -370,10 +366,7 @@ describe("the app's own redirect URI", () => {
     const server = await start(spotifyEnv(spotify, { LOGIN_CHECK: '1', SPOTIFY_REDIRECT_URI: redirectUri }));
     const page = await (await get(checkUrl(server))).text();
     expect(page).toMatch(new RegExp(`<ul class="warning" id="app-redirect-problems"><li>[^<]*${problem.source}`));
-    const events = server.output
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => line.event === 'redirect_uri');
+    const events = logEvents(server).filter((line) => line.event === 'redirect_uri');
     expect(events).toEqual([expect.objectContaining({ level: 40, redirectUri, msg: expect.stringMatching(problem) })]);
   });
 

@@ -1,26 +1,13 @@
 // The standalone server on the network: where it says it listens and where it does, and behind a host's proxy, an
 // untrusted X-Forwarded-For said once, in the log and on /healthz.
-import { startCheckServer, type CheckServer } from './helpers/check.js';
+import { logEvents, serversStoppedAfterEach, type CheckServer } from './helpers/check.js';
 
-const running: CheckServer[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
-});
-
-async function start(env: Record<string, string> = {}): Promise<CheckServer> {
-  const server = await startCheckServer(env);
-  running.push(server);
-  return server;
-}
+const start = serversStoppedAfterEach();
 
 const viaProxy = (server: CheckServer, header: Record<string, string>) =>
   fetch(`${server.url}/swap`, { method: 'POST', headers: header });
 const health = async (server: CheckServer) => (await fetch(`${server.url}/healthz`)).json();
-const proxyEvents = (server: CheckServer) =>
-  server.output
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.event === 'proxy');
+const proxyEvents = (server: CheckServer) => logEvents(server).filter((line) => line.event === 'proxy');
 
 it.each([
   ['X-Forwarded-For', { 'x-forwarded-for': '203.0.113.7' }],
@@ -48,11 +35,7 @@ it('says nothing with TRUST_PROXY set, or with no proxy header', async () => {
 });
 
 describe('where it listens', () => {
-  const listening = (server: CheckServer) =>
-    server.output
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((line) => line.event === 'listening');
+  const listening = (server: CheckServer) => logEvents(server).find((line) => line.event === 'listening');
   const credentials = {
     SPOTIFY_CLIENT_ID: 'client-id',
     SPOTIFY_CLIENT_SECRET: 'client-secret',

@@ -30,3 +30,20 @@ export const spotifyEnv = (spotify: MockSpotify, extra: Record<string, string> =
   TOKEN_ENCRYPTION_SECRETS: 'check-page-test-secret-of-32-characters',
   ...extra,
 });
+
+/** A `start` for a test file: each server it starts is stopped after the test that started it. */
+export function serversStoppedAfterEach(): (env?: Record<string, string>) => Promise<CheckServer> {
+  const running: CheckServer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((server) => server.stop()));
+  });
+  return async (env = {}) => {
+    const server = await startCheckServer(env);
+    running.push(server);
+    return server;
+  };
+}
+
+/** The JSON log lines a server wrote, parsed. */
+export const logEvents = (server: CheckServer): Record<string, unknown>[] =>
+  server.output.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
