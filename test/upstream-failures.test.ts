@@ -1,4 +1,6 @@
-// A failing Spotify: each fault maps to the documented status and JSON within the deadline, and the retry policy.
+// A failing Spotify, one behaviour at a time: the retry policy (what is retried, how often, within which deadline),
+// Retry-After, and what of Spotify's answer reaches the client. fault-matrix.test.ts holds the whole table of faults
+// to the same few guarantees (status, deadline, no leaked socket, still serving).
 import type { TokenSwapEvent } from '../src/index.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
