@@ -1,10 +1,10 @@
 // The recipes in examples/ that run on Node, imported as their files are and driven with the smoke cases against the
 // mock Spotify: Vercel, Netlify, Next.js and Lambda. Workers, Deno and Bun run theirs in runtimes.test.ts.
 import { jest } from '@jest/globals';
-import { smokeCases, type Door } from './doors/cases.js';
-import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
-import { functionUrlEvent, responseOf } from './helpers/lambda-events.js';
-import { sharedMockSpotify } from './helpers/mock.js';
+import { smokeCases, type Door } from '../doors/cases.js';
+import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { functionUrlEvent, responseOf } from '../helpers/lambda-events.js';
+import { sharedMockSpotify } from '../helpers/mock.js';
 
 type Handler = (request: Request) => Promise<Response>;
 
@@ -27,7 +27,7 @@ afterAll(() => {
   jest.restoreAllMocks();
 });
 
-const recipe = (path: string) => import(`../examples/${path}`) as Promise<Record<string, unknown>>;
+const recipe = (path: string) => import(`../../examples/${path}`) as Promise<Record<string, unknown>>;
 
 /** A door that hands the Request to a route module's method exports, as the host does. */
 function routeModule(module: Record<string, unknown>, base: string): Door {

@@ -1,12 +1,12 @@
 // spotify-token-swap/lambda: the shared door cases through Function URL events (payload format 2.0), then what the
 // adapter itself must carry across: base64 bodies, cookies, joined headers, the query string, Set-Cookie, binary.
-import { aesGcmCipher, tokenSwapHandler } from '../src/fetch/index.js';
-import { lambdaHandler } from '../src/lambda/index.js';
-import { cases } from './doors/cases.js';
-import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
-import { functionUrlEvent, responseOf } from './helpers/lambda-events.js';
-import { sharedMockSpotify } from './helpers/mock.js';
-import { spyLogger } from './helpers/secrets.js';
+import { aesGcmCipher, tokenSwapHandler } from '../../src/fetch/index.js';
+import { lambdaHandler } from '../../src/lambda/index.js';
+import { cases } from '../doors/cases.js';
+import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { functionUrlEvent, responseOf } from '../helpers/lambda-events.js';
+import { sharedMockSpotify } from '../helpers/mock.js';
+import { spyLogger } from '../helpers/secrets.js';
 
 const spotify = sharedMockSpotify();
 

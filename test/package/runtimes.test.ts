@@ -9,15 +9,15 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { build } from 'esbuild';
 import { Miniflare } from 'miniflare';
-import { aesGcmCipher } from '../src/index.js';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { smokeCases, type Door } from './doors/cases.js';
-import { selfSignedCertificate } from './helpers/certificate.js';
-import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
-import { installPacked, root, type Consumer } from './helpers/packed.js';
-import { freePort, waitFor } from './helpers/processes.js';
-import { remember, rememberForm } from './helpers/secrets.js';
-import { itNeeding } from './helpers/system.js';
+import { aesGcmCipher } from '../../src/index.js';
+import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
+import { smokeCases, type Door } from '../doors/cases.js';
+import { selfSignedCertificate } from '../helpers/certificate.js';
+import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { installPacked, root, type Consumer } from '../helpers/packed.js';
+import { freePort, waitFor } from '../helpers/processes.js';
+import { remember, rememberForm } from '../helpers/secrets.js';
+import { itNeeding } from '../helpers/system.js';
 
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 

@@ -1,7 +1,7 @@
 // legacyExchange: SpotifyAPI-NET 5.x's single exchange URL, replayed as 5.x sends it, including the browser legs.
-import type { TokenSwapEvent } from '../src/index.js';
-import { startHarness, type Harness } from './helpers/harness.js';
-import { remember, spyLogger } from './helpers/secrets.js';
+import type { TokenSwapEvent } from '../../src/index.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { remember, spyLogger } from '../helpers/secrets.js';
 
 const SERVER_CALLBACK = 'https://swap.example/spotify/callback';
 

@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMockSpotify } from '../src/testing/index.js';
-import { codeBlocks } from './helpers/markdown.js';
-import { drainsWhenItsLauncherIsSignalled } from './helpers/processes.js';
-import { rememberForm } from './helpers/secrets.js';
-import { installPacked, root, type Consumer } from './helpers/packed.js';
+import { createMockSpotify } from '../../src/testing/index.js';
+import { codeBlocks } from '../helpers/markdown.js';
+import { drainsWhenItsLauncherIsSignalled } from '../helpers/processes.js';
+import { rememberForm } from '../helpers/secrets.js';
+import { installPacked, root, type Consumer } from '../helpers/packed.js';
 
 let packed: Consumer;
 let consumer: string;

@@ -1,5 +1,5 @@
 // aesGcmCipher: round trips, URL-safe output, key rotation, and every altered, truncated or foreign token refused alike.
-import { aesGcmCipher as asyncTyped, plaintextRefreshTokens } from '../src/index.js';
+import { aesGcmCipher as asyncTyped, plaintextRefreshTokens } from '../../src/index.js';
 
 /** The built-in cipher is synchronous, though typed as any cipher may be. */
 const aesGcmCipher = (secrets: string | string[]) =>

@@ -4,9 +4,9 @@ import { connect } from 'node:net';
 import { jest } from '@jest/globals';
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { TokenSwapEvent } from '../src/index.js';
-import { startHarness, type Harness, type Overrides } from './helpers/harness.js';
-import { findLeaks, spyLogger } from './helpers/secrets.js';
+import type { TokenSwapEvent } from '../../src/index.js';
+import { startHarness, type Harness, type Overrides } from '../helpers/harness.js';
+import { findLeaks, spyLogger } from '../helpers/secrets.js';
 
 async function withHarness(overrides: Overrides, run: (h: Harness) => Promise<void>): Promise<void> {
   const h = await startHarness(overrides);

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import express from 'express';
-import { startHarness, type Harness } from './helpers/harness.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 describe('request bodies and methods', () => {
   let h: Harness;

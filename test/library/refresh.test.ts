@@ -1,7 +1,7 @@
 // POST /refresh: opening the sealed token, rotation, the token sent back when Spotify keeps it, and refusals.
-import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../src/index.js';
-import { SECRETS, startHarness, trackingCipher, type Harness } from './helpers/harness.js';
-import { remember } from './helpers/secrets.js';
+import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../../src/index.js';
+import { SECRETS, startHarness, trackingCipher, type Harness } from '../helpers/harness.js';
+import { remember } from '../helpers/secrets.js';
 
 const openSealed = (sealed: string) => aesGcmCipher(SECRETS).decrypt(sealed);
 

@@ -1,5 +1,5 @@
 // Each client of docs/CONTRACT.md §2, replayed as it really sends, checked for what that client needs to accept the answer.
-import { startHarness, type Harness } from './helpers/harness.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeEach(async () => {

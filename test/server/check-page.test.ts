@@ -1,7 +1,7 @@
 // The login check page's routes, over HTTP: what they answer, the state cookie, the headers that keep codes and
 // tokens out of caches, referrers and other origins, and when the page is on at all. The browser flows are in
 // check-page.browser.test.ts.
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
+import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
 import {
   checkUrl,
   logEvents,
@@ -9,8 +9,8 @@ import {
   spotifyEnv,
   startCheckServer,
   type CheckServer,
-} from './helpers/check.js';
-import { findLeaks } from './helpers/secrets.js';
+} from '../helpers/check.js';
+import { findLeaks } from '../helpers/secrets.js';
 
 const start = serversStoppedAfterEach();
 let spotify: MockSpotify;

@@ -1,10 +1,10 @@
 // createMockSpotify() on its own: it must behave as docs/CONTRACT.md §1 says Spotify does, or every other test proves nothing.
 import { createHash } from 'node:crypto';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { MAX_CODES, MAX_REFRESH_TOKENS } from '../src/testing/token-endpoint.js';
-import { MAX_ACCESS_TOKENS, webApi } from '../src/testing/web-api.js';
-import { selfSignedCertificate } from './helpers/certificate.js';
-import { itNeeding } from './helpers/system.js';
+import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
+import { MAX_CODES, MAX_REFRESH_TOKENS } from '../../src/testing/token-endpoint.js';
+import { MAX_ACCESS_TOKENS, webApi } from '../../src/testing/web-api.js';
+import { selfSignedCertificate } from '../helpers/certificate.js';
+import { itNeeding } from '../helpers/system.js';
 
 let spotify: MockSpotify;
 beforeEach(async () => {

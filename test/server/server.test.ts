@@ -3,11 +3,11 @@ import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { BIN, freePort, runBin, startBin, type BinProcess } from './helpers/processes.js';
-import { remember, rememberForm } from './helpers/secrets.js';
-import { startDemo } from '../src/server/demo.js';
-import { itNeeding } from './helpers/system.js';
+import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
+import { BIN, freePort, runBin, startBin, type BinProcess } from '../helpers/processes.js';
+import { remember, rememberForm } from '../helpers/secrets.js';
+import { startDemo } from '../../src/server/demo.js';
+import { itNeeding } from '../helpers/system.js';
 
 const SECRET = 'server-test-secret-of-at-least-32-characters';
 const REDIRECT = 'myapp://callback';

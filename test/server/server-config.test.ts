@@ -1,7 +1,7 @@
 // The standalone server's refusals at start-up, in-process: each names its variable and quotes no secret. The bin's
 // own exit on one is in server.test.ts.
-import { ConfigError, readConfig } from '../src/server/config.js';
-import { startServer } from '../src/server/index.js';
+import { ConfigError, readConfig } from '../../src/server/config.js';
+import { startServer } from '../../src/server/index.js';
 
 const credentials = {
   SPOTIFY_CLIENT_ID: 'client-id',

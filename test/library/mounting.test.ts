@@ -4,10 +4,10 @@ import connect from 'connect';
 import express from 'express';
 import express4 from 'express4';
 import request from 'supertest';
-import { tokenSwap } from '../src/index.js';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { REDIRECT_URI, closeServer, listen, routerOptions } from './helpers/harness.js';
-import { remember, rememberForm } from './helpers/secrets.js';
+import { tokenSwap } from '../../src/index.js';
+import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
+import { REDIRECT_URI, closeServer, listen, routerOptions } from '../helpers/harness.js';
+import { remember, rememberForm } from '../helpers/secrets.js';
 
 type Router = ReturnType<typeof tokenSwap>;
 

@@ -2,10 +2,10 @@
 // SIGTERM without passing it on. The server must notice, answer what it has in flight, free its port and exit. The
 // same through npx, from the packed package, is in package.test.ts.
 import { fileURLToPath } from 'node:url';
-import { drainsWhenItsLauncherIsSignalled } from './helpers/processes.js';
-import { sharedMockSpotify } from './helpers/mock.js';
+import { drainsWhenItsLauncherIsSignalled } from '../helpers/processes.js';
+import { sharedMockSpotify } from '../helpers/mock.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const spotify = sharedMockSpotify();
 
 it(

@@ -5,8 +5,8 @@ import {
   plaintextRefreshTokens,
   tokenSwap,
   type TokenSwapOptions,
-} from '../src/index.js';
-import defaultExport from '../src/index.js';
+} from '../../src/index.js';
+import defaultExport from '../../src/index.js';
 
 const valid = (): TokenSwapOptions => ({
   clientId: 'client-id',

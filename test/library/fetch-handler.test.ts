@@ -1,10 +1,10 @@
 // spotify-token-swap/fetch on Node, called directly: the shared door cases, then what only this door has (basePath,
 // the fetch option, the rateLimit function, HEAD, the legacy routes) and its option checks.
-import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandlerOptions } from '../src/fetch/index.js';
-import { cases } from './doors/cases.js';
-import { REDIRECT_URI, SECRETS } from './helpers/harness.js';
-import { sharedMockSpotify } from './helpers/mock.js';
-import { logLines, remember, spyLogger } from './helpers/secrets.js';
+import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandlerOptions } from '../../src/fetch/index.js';
+import { cases } from '../doors/cases.js';
+import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { sharedMockSpotify } from '../helpers/mock.js';
+import { logLines, remember, spyLogger } from '../helpers/secrets.js';
 
 const spotify = sharedMockSpotify();
 

@@ -1,7 +1,7 @@
 // The WebCrypto aesGcmCipher of spotify-token-swap/fetch against the node:crypto one: one format, so a token sealed by
 // either opens in the other, rotation included; the same refusals of secrets and of altered tokens.
-import { aesGcmCipher as webCipher } from '../src/fetch/index.js';
-import { aesGcmCipher as nodeCipher } from '../src/index.js';
+import { aesGcmCipher as webCipher } from '../../src/fetch/index.js';
+import { aesGcmCipher as nodeCipher } from '../../src/index.js';
 
 const A = 'first-secret-that-is-32-chars-ok!';
 const B = 'second-secret-that-is-32-chars-ok';

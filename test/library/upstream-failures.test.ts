@@ -1,8 +1,8 @@
 // A failing Spotify, one behaviour at a time: the retry policy (what is retried, how often, within which deadline),
 // Retry-After, and what of Spotify's answer reaches the client. fault-matrix.test.ts holds the whole table of faults
 // to the same few guarantees (status, deadline, no leaked socket, still serving).
-import type { TokenSwapEvent } from '../src/index.js';
-import { startHarness, type Harness } from './helpers/harness.js';
+import type { TokenSwapEvent } from '../../src/index.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 const TIMEOUT_MS = 600;
 /** Room for scheduling on a loaded machine; the point is "bounded", not a benchmark. */

@@ -1,8 +1,8 @@
 // Every fault Spotify can show, on both routes, as one table: the documented status and JSON within the deadline, no
 // leaked socket, no unhandled rejection, and the router still serving afterwards. What it does not look at (the
 // retries, their count and spacing, Retry-After, what each answer body holds) is upstream-failures.test.ts's.
-import type { MockFault } from '../src/testing/index.js';
-import { startHarness, type Harness } from './helpers/harness.js';
+import type { MockFault } from '../../src/testing/index.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
 
 const TIMEOUT_MS = 500;
 /** Scheduling slack on a loaded two-core machine: this bounds the answer, it does not benchmark it. */

@@ -1,7 +1,7 @@
 // The core's Spotify client with a scripted transport: the retry policy, the deadline and how each answer maps to
 // ours, as pure policy, with no network. The same behaviour end to end, against the mock, is in upstream-failures.
-import { OAuthError } from '../src/core/errors.js';
-import { createSpotifyClient, type Outcome, type Transport, type UpstreamTrace } from '../src/core/spotify.js';
+import { OAuthError } from '../../src/core/errors.js';
+import { createSpotifyClient, type Outcome, type Transport, type UpstreamTrace } from '../../src/core/spotify.js';
 
 const tokens = (extra: Record<string, unknown> = {}): Outcome => ({
   kind: 'answer',

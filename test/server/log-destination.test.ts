@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logDestination } from '../src/server/log-destination.js';
+import { logDestination } from '../../src/server/log-destination.js';
 
 it('drops what a stalled reader cannot take, and counts it in a notice once the reader is back', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'log-destination-'));

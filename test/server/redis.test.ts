@@ -1,8 +1,8 @@
 // Scaling out: two server processes share one rate limit through a real Redis, fail open without it, and recover.
 import { createServer } from 'node:http';
-import { closeServer, listen } from './helpers/harness.js';
-import { freePort, runBin, startBin, startRedis, type BinProcess, type RedisProcess } from './helpers/processes.js';
-import { describeNeeding } from './helpers/system.js';
+import { closeServer, listen } from '../helpers/harness.js';
+import { freePort, runBin, startBin, startRedis, type BinProcess, type RedisProcess } from '../helpers/processes.js';
+import { describeNeeding } from '../helpers/system.js';
 
 describeNeeding(['redis-server'], 'a rate limit shared through Redis', () => {
   const env = (redisUrl: string) => ({ RATE_LIMIT_PER_MINUTE: '3', REDIS_URL: redisUrl, SPOTIFY_TIMEOUT_MS: '1000' });

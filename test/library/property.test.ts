@@ -1,6 +1,6 @@
 // Arbitrary bodies and content types thrown at every route: always a 4xx with the documented JSON, never a 5xx or a hang.
 import fc from 'fast-check';
-import { REDIRECT_URI, startHarness, type Harness } from './helpers/harness.js';
+import { REDIRECT_URI, startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
 beforeAll(async () => {

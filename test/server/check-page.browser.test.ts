@@ -5,15 +5,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { tokenSwap } from '../src/index.js';
-import { createMockSpotify, type MockSpotify } from '../src/testing/index.js';
-import { launchChromium } from './helpers/browser.js';
-import { checkUrl, spotifyEnv, startCheckServer, type CheckServer } from './helpers/check.js';
-import { closeServer, routerOptions } from './helpers/harness.js';
-import { findLeaks } from './helpers/secrets.js';
-import { describeNeeding } from './helpers/system.js';
+import { tokenSwap } from '../../src/index.js';
+import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
+import { launchChromium } from '../helpers/browser.js';
+import { checkUrl, spotifyEnv, startCheckServer, type CheckServer } from '../helpers/check.js';
+import { closeServer, routerOptions } from '../helpers/harness.js';
+import { findLeaks } from '../helpers/secrets.js';
+import { describeNeeding } from '../helpers/system.js';
 
-const SCREENSHOT = new URL('../docs/check-page.png', import.meta.url);
+const SCREENSHOT = new URL('../../docs/check-page.png', import.meta.url);
 
 describeNeeding(['chromium'], 'in Chromium', () => {
   let browser: Browser;

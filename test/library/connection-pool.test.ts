@@ -5,9 +5,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { MAX_CONNECTIONS, neverSent } from '../src/spotify.js';
-import { plaintextRefreshTokens } from '../src/index.js';
-import { closeServer, listen, startHarness } from './helpers/harness.js';
+import { MAX_CONNECTIONS, neverSent } from '../../src/spotify.js';
+import { plaintextRefreshTokens } from '../../src/index.js';
+import { closeServer, listen, startHarness } from '../helpers/harness.js';
 
 it('opens at most MAX_CONNECTIONS connections to Spotify; the calls beyond wait their turn', async () => {
   const h = await startHarness({ timeoutMs: 10_000 });
@@ -38,7 +38,7 @@ it('never keeps a process alive: one swap, the server closed, and the process ex
   spotify.keepAliveTimeout = 60_000;
   const { url, server } = await listen(spotify);
   try {
-    const child = spawn(process.execPath, [fileURLToPath(new URL('fixtures/one-swap.mjs', import.meta.url))], {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/one-swap.mjs', import.meta.url))], {
       env: { PATH: process.env.PATH ?? '', ACCOUNTS_URL: url },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

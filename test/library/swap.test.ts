@@ -1,9 +1,9 @@
 // POST /swap: the request shapes of every client, what reaches Spotify, the sealed answer, and Spotify's refusals passed through.
 import { createHash, randomBytes } from 'node:crypto';
-import { aesGcmCipher } from '../src/index.js';
-import { SPOTIFY_DESCRIPTIONS } from '../src/core/spotify.js';
-import { REDIRECT_URI, SECRETS, startHarness, type Harness } from './helpers/harness.js';
-import { logLines } from './helpers/secrets.js';
+import { aesGcmCipher } from '../../src/index.js';
+import { SPOTIFY_DESCRIPTIONS } from '../../src/core/spotify.js';
+import { REDIRECT_URI, SECRETS, startHarness, type Harness } from '../helpers/harness.js';
+import { logLines } from '../helpers/secrets.js';
 
 let h: Harness;
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 // The standalone server on the network: where it says it listens and where it does, and behind a host's proxy, an
 // untrusted X-Forwarded-For said once, in the log and on /healthz.
-import { logEvents, serversStoppedAfterEach, type CheckServer } from './helpers/check.js';
+import { logEvents, serversStoppedAfterEach, type CheckServer } from '../helpers/check.js';
 
 const start = serversStoppedAfterEach();
 
