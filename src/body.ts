@@ -32,8 +32,11 @@ function alreadyRead(req: IncomingMessage): boolean {
   return req.readableEnded || (req.complete && !req.readable);
 }
 
-/** The whole body as UTF-8, refused the moment it passes the limit. */
-function readText(req: IncomingMessage): Promise<string> {
+/**
+ * A Node request's whole body as UTF-8, or undefined the moment it passes `limit` bytes (the rest is left unread).
+ * Rejects when the request ends before its body is complete. The router and the mock Spotify both read with it.
+ */
+export function readCappedBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -43,13 +46,25 @@ function readText(req: IncomingMessage): Promise<string> {
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > BODY_LIMIT_BYTES) finish(() => reject(payloadTooLarge()));
+      if (size > limit) finish(() => resolve(undefined));
       else chunks.push(chunk);
     };
     const onEnd = () => finish(() => resolve(Buffer.concat(chunks, size).toString('utf8')));
-    const onAbort = () => finish(() => reject(truncatedBody()));
+    const onAbort = () => finish(() => reject(new Error('The request body ended before it was complete')));
     req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onAbort);
   });
+}
+
+/** The whole body as UTF-8, refused the moment it passes the limit. */
+async function readText(req: IncomingMessage): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = await readCappedBody(req, BODY_LIMIT_BYTES);
+  } catch {
+    throw truncatedBody();
+  }
+  if (text === undefined) throw payloadTooLarge();
+  return text;
 }
 
 // node:querystring is faster than URLSearchParams here, and makes a field given twice an array just the same.

@@ -1,20 +1,17 @@
 // Reading the mock's requests and writing its answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readCappedBody } from '../body.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** The request's body; a body past the limit ends the connection, as a server that will not read it would. */
+export async function readBody(req: IncomingMessage): Promise<string> {
+  const text = await readCappedBody(req, MAX_BODY_BYTES);
+  if (text === undefined) {
+    req.destroy();
+    throw new Error('body too large');
+  }
+  return text;
 }
 
 /** A request's form fields; a body that is not a form has none. */
