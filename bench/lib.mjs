@@ -1,41 +1,13 @@
 // Shared by the benchmark and the soak: a self-signed certificate, the targets' child process, and number formatting.
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { aesGcmCipher } from '../dist/esm/index.js';
 
 export const REDIRECT_URI = 'bench://callback';
 export const SECRET = 'bench-secret-that-is-at-least-32-characters';
 
-/** A throwaway key and certificate for 127.0.0.1, made now, so the mock Spotify speaks TLS as the real one does. */
-export function selfSignedCertificate() {
-  const dir = mkdtempSync(join(tmpdir(), 'spotify-token-swap-bench-'));
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'].concat([
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]),
-    { stdio: 'ignore' },
-  );
-  return {
-    dir,
-    certPath: cert,
-    key: readFileSync(key),
-    cert: readFileSync(cert),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
+export { selfSignedCertificate } from './certificate.mjs';
 
 /** Runs node under valgrind's callgrind, which counts the instructions the process executes. */
 const CALLGRIND = {

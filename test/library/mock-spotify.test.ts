@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
 import { MAX_CODES, MAX_REFRESH_TOKENS } from '../../src/testing/token-endpoint.js';
 import { MAX_ACCESS_TOKENS, webApi } from '../../src/testing/web-api.js';
-import { selfSignedCertificate } from '../helpers/certificate.js';
+import { selfSignedCertificate } from '../../bench/certificate.mjs';
 import { itNeeding } from '../helpers/system.js';
 
 let spotify: MockSpotify;

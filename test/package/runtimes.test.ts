@@ -12,7 +12,7 @@ import { Miniflare } from 'miniflare';
 import { aesGcmCipher } from '../../src/index.js';
 import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
 import { smokeCases, type Door } from '../doors/cases.js';
-import { selfSignedCertificate } from '../helpers/certificate.js';
+import { selfSignedCertificate } from '../../bench/certificate.mjs';
 import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
 import { installPacked, root, type Consumer } from '../helpers/packed.js';
 import { freePort, waitFor } from '../helpers/processes.js';
