@@ -1,43 +1,30 @@
 // Reading a Fetch API Request's body (form or JSON, UTF-8, 16 kB at most) into fields, by the rules every door shares.
 import { serverError } from '../core/errors.js';
-import {
-  BODY_LIMIT_BYTES,
-  FORM_TYPE,
-  JSON_TYPE,
-  contentType,
-  formFields,
-  identityEncoding,
-  parseBody,
-  payloadTooLarge,
-  truncatedBody,
-  unsupportedEncoding,
-  unsupportedMediaType,
-  type Fields,
-} from '../core/fields.js';
+import * as fields from '../core/fields.js';
 import { declaresMoreThan, readCapped } from './read-capped.js';
 
 async function readText(request: Request): Promise<string> {
   let text: string | undefined;
   try {
-    text = await readCapped(request.body, BODY_LIMIT_BYTES);
+    text = await readCapped(request.body, fields.BODY_LIMIT_BYTES);
   } catch {
-    throw truncatedBody();
+    throw fields.truncatedBody();
   }
-  if (text === undefined) throw payloadTooLarge();
+  if (text === undefined) throw fields.payloadTooLarge();
   return text;
 }
 
 /** The request's fields: a form or JSON body, read here; no body, no fields; anything else a 415, 413 or 400. */
-export async function requestFields(request: Request): Promise<Fields> {
-  const { type, utf8 } = contentType(request.headers.get('content-type'));
-  if (type === FORM_TYPE || type === JSON_TYPE) {
-    if (!utf8 || !identityEncoding(request.headers.get('content-encoding'))) throw unsupportedEncoding();
-    if (declaresMoreThan(request.headers, BODY_LIMIT_BYTES)) throw payloadTooLarge();
+export async function requestFields(request: Request): Promise<fields.Fields> {
+  const { type, utf8 } = fields.contentType(request.headers.get('content-type'));
+  if (type === fields.FORM_TYPE || type === fields.JSON_TYPE) {
+    if (!utf8 || !fields.identityEncoding(request.headers.get('content-encoding'))) throw fields.unsupportedEncoding();
+    if (declaresMoreThan(request.headers, fields.BODY_LIMIT_BYTES)) throw fields.payloadTooLarge();
     if (request.bodyUsed)
       throw serverError('The request body was consumed before the token handler could read it', 'body_consumed');
-    return parseBody(type, await readText(request), formFields);
+    return fields.parseBody(type, await readText(request), fields.formFields);
   }
   // Some runtimes hand an empty stream rather than null for a declared length of 0.
   if (type === '' && (request.body === null || request.headers.get('content-length') === '0')) return {};
-  throw unsupportedMediaType();
+  throw fields.unsupportedMediaType();
 }

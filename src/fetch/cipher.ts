@@ -1,20 +1,7 @@
 // The built-in AES-256-GCM refresh-token cipher on WebCrypto, for every runtime without node:crypto. It seals and
 // opens exactly the format of the node:crypto one: a token sealed by either opens in the other.
-import {
-  BASE64URL,
-  HEADER_BYTES,
-  HKDF_SALT,
-  IV_BYTES,
-  KEY_ID_BYTES,
-  KEY_ID_INFO,
-  KEY_INFO,
-  MIN_SEALED_BYTES,
-  TAG_BYTES,
-  UnsealError,
-  VERSION,
-  checkSecrets,
-  type RefreshTokenCipher,
-} from '../core/sealed-format.js';
+import * as format from '../core/sealed-format.js';
+import type { RefreshTokenCipher } from '../core/sealed-format.js';
 
 /** WebCrypto's key type, named without the DOM library's types. */
 type CryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
@@ -32,12 +19,12 @@ async function deriveKey(secret: string): Promise<Key> {
   const derive = async (info: string, bytes: number) =>
     new Uint8Array(
       await subtle.deriveBits(
-        { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode(HKDF_SALT), info: utf8.encode(info) },
+        { name: 'HKDF', hash: 'SHA-256', salt: utf8.encode(format.HKDF_SALT), info: utf8.encode(info) },
         base,
         bytes * 8,
       ),
     );
-  const [id, raw] = await Promise.all([derive(KEY_ID_INFO, KEY_ID_BYTES), derive(KEY_INFO, 32)]);
+  const [id, raw] = await Promise.all([derive(format.KEY_ID_INFO, format.KEY_ID_BYTES), derive(format.KEY_INFO, 32)]);
   const key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
   return { id, key };
 }
@@ -72,11 +59,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * URL-safe base64 with no padding. The secrets are checked here, at once; only the derivation waits.
  */
 export function aesGcmCipher(secrets: string | readonly string[] | undefined): RefreshTokenCipher {
-  const list = checkSecrets(secrets);
+  const list = format.checkSecrets(secrets);
   // Derived on first use: some hosts (Workers) allow no crypto work while a script loads.
   let derived: Promise<readonly Key[]> | undefined;
   const keys = () => (derived ??= Promise.all(list.map(deriveKey)));
-  const headerOf = (key: Key) => Uint8Array.of(VERSION, ...key.id);
+  const headerOf = (key: Key) => Uint8Array.of(format.VERSION, ...key.id);
   // Key ids are 4 bytes: should an older secret's id equal the sealing one's, a token's id cannot tell them apart,
   // and every token is sealed afresh rather than one sealed with the older secret being kept.
   const sealingIdIsUnique = async () => {
@@ -88,42 +75,42 @@ export function aesGcmCipher(secrets: string | readonly string[] | undefined): R
     async encrypt(refreshToken: string): Promise<string> {
       const sealing = (await keys())[0]!;
       const header = headerOf(sealing);
-      const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+      const iv = crypto.getRandomValues(new Uint8Array(format.IV_BYTES));
       const body = new Uint8Array(
         await crypto.subtle.encrypt(
-          { name: 'AES-GCM', iv, additionalData: header, tagLength: TAG_BYTES * 8 },
+          { name: 'AES-GCM', iv, additionalData: header, tagLength: format.TAG_BYTES * 8 },
           sealing.key,
           utf8.encode(refreshToken),
         ),
       );
-      const sealed = new Uint8Array(HEADER_BYTES + IV_BYTES + body.length);
+      const sealed = new Uint8Array(format.HEADER_BYTES + format.IV_BYTES + body.length);
       sealed.set(header);
-      sealed.set(iv, HEADER_BYTES);
-      sealed.set(body, HEADER_BYTES + IV_BYTES);
+      sealed.set(iv, format.HEADER_BYTES);
+      sealed.set(body, format.HEADER_BYTES + format.IV_BYTES);
       return toBase64Url(sealed);
     },
 
     async decrypt(sealed: string): Promise<string> {
-      if (typeof sealed !== 'string' || !BASE64URL.test(sealed)) throw new UnsealError();
+      if (typeof sealed !== 'string' || !format.BASE64URL.test(sealed)) throw new format.UnsealError();
       const bytes = fromBase64Url(sealed);
       // Base64 decoding ignores the spare bits of the last character: insist on the one canonical spelling.
       if (
         bytes === undefined ||
-        bytes.length < MIN_SEALED_BYTES ||
-        bytes[0] !== VERSION ||
+        bytes.length < format.MIN_SEALED_BYTES ||
+        bytes[0] !== format.VERSION ||
         toBase64Url(bytes) !== sealed
       ) {
-        throw new UnsealError();
+        throw new format.UnsealError();
       }
-      const header = bytes.subarray(0, HEADER_BYTES);
-      const id = bytes.subarray(1, HEADER_BYTES);
-      const iv = bytes.subarray(HEADER_BYTES, HEADER_BYTES + IV_BYTES);
-      const body = bytes.subarray(HEADER_BYTES + IV_BYTES);
+      const header = bytes.subarray(0, format.HEADER_BYTES);
+      const id = bytes.subarray(1, format.HEADER_BYTES);
+      const iv = bytes.subarray(format.HEADER_BYTES, format.HEADER_BYTES + format.IV_BYTES);
+      const body = bytes.subarray(format.HEADER_BYTES + format.IV_BYTES);
       for (const key of await keys()) {
         if (!sameBytes(key.id, id)) continue;
         try {
           const plain = await crypto.subtle.decrypt(
-            { name: 'AES-GCM', iv, additionalData: header, tagLength: TAG_BYTES * 8 },
+            { name: 'AES-GCM', iv, additionalData: header, tagLength: format.TAG_BYTES * 8 },
             key.key,
             body,
           );
@@ -132,7 +119,7 @@ export function aesGcmCipher(secrets: string | readonly string[] | undefined): R
           // A key id is 4 bytes, so two secrets may share one: try the next key before giving up.
         }
       }
-      throw new UnsealError();
+      throw new format.UnsealError();
     },
 
     async isCurrent(sealed: string): Promise<boolean> {
@@ -142,8 +129,8 @@ export function aesGcmCipher(secrets: string | readonly string[] | undefined): R
       return (
         (await sealingIdIsUnique()) &&
         start !== undefined &&
-        start.length > HEADER_BYTES &&
-        sameBytes(start.subarray(0, HEADER_BYTES), header)
+        start.length > format.HEADER_BYTES &&
+        sameBytes(start.subarray(0, format.HEADER_BYTES), header)
       );
     },
   });

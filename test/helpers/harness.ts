@@ -66,14 +66,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function routerOptions(spotify: MockSpotify, overrides: Overrides = {}): TokenSwapOptions {
-  const { hooks, mock: _mock, before: _before, ...rest } = overrides;
+/** The options every door needs to talk to `spotify`: its credentials and address, the test redirect URI, 2 s. */
+export function mockSpotifyOptions(spotify: MockSpotify) {
   return {
     clientId: spotify.clientId,
     clientSecret: spotify.clientSecret,
     redirectUri: REDIRECT_URI,
     accountsUrl: spotify.url,
     timeoutMs: 2_000,
+  };
+}
+
+export function routerOptions(spotify: MockSpotify, overrides: Overrides = {}): TokenSwapOptions {
+  const { hooks, mock: _mock, before: _before, ...rest } = overrides;
+  return {
+    ...mockSpotifyOptions(spotify),
     ...rest,
     hooks: Object.fromEntries(
       Object.entries({ refreshTokenCipher: trackingCipher(), logger: spyLogger, ...hooks }).filter(

@@ -2,7 +2,7 @@
 // the fetch option, the rateLimit function, HEAD, the legacy routes) and its option checks.
 import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandlerOptions } from '../../src/fetch/index.js';
 import { cases } from '../doors/cases.js';
-import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { REDIRECT_URI, SECRETS, mockSpotifyOptions } from '../helpers/harness.js';
 import { sharedMockSpotify } from '../helpers/mock.js';
 import { logLines, remember, spyLogger } from '../helpers/secrets.js';
 
@@ -10,11 +10,7 @@ const spotify = sharedMockSpotify();
 
 function options(overrides: Partial<TokenSwapHandlerOptions> = {}): TokenSwapHandlerOptions {
   return {
-    clientId: spotify.clientId,
-    clientSecret: spotify.clientSecret,
-    redirectUri: REDIRECT_URI,
-    accountsUrl: spotify.url,
-    timeoutMs: 2_000,
+    ...mockSpotifyOptions(spotify),
     basePath: '/spotify',
     hooks: { refreshTokenCipher: aesGcmCipher(SECRETS), logger: spyLogger },
     ...overrides,

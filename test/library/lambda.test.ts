@@ -3,7 +3,7 @@
 import { aesGcmCipher, tokenSwapHandler } from '../../src/fetch/index.js';
 import { lambdaHandler } from '../../src/lambda/index.js';
 import { cases } from '../doors/cases.js';
-import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
+import { SECRETS, mockSpotifyOptions } from '../helpers/harness.js';
 import { functionUrlEvent, responseOf } from '../helpers/lambda-events.js';
 import { sharedMockSpotify } from '../helpers/mock.js';
 import { spyLogger } from '../helpers/secrets.js';
@@ -15,11 +15,7 @@ describe('the shared door cases, through Function URL events', () => {
     it(doorCase.name, () => {
       const handler = lambdaHandler(
         tokenSwapHandler({
-          clientId: spotify.clientId,
-          clientSecret: spotify.clientSecret,
-          redirectUri: REDIRECT_URI,
-          accountsUrl: spotify.url,
-          timeoutMs: 2_000,
+          ...mockSpotifyOptions(spotify),
           hooks: { refreshTokenCipher: aesGcmCipher(SECRETS), logger: spyLogger },
         }),
       );

@@ -30,6 +30,38 @@ beforeAll(() => {
 
 afterAll(() => packed?.remove());
 
+/**
+ * Type-checks `source` as a TypeScript project of its own in the consumer, strict and with the libraries' types checked
+ * too (no skipLibCheck), against the installed package and @types/node.
+ */
+function typeChecks(
+  folder: string,
+  type: 'module' | 'commonjs',
+  file: string,
+  source: string,
+  compilerOptions: Record<string, unknown>,
+): void {
+  write({
+    [`${folder}/package.json`]: JSON.stringify({ name: folder, private: true, type }),
+    [`${folder}/${file}`]: source,
+    [`${folder}/tsconfig.json`]: JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(consumer, 'node_modules', '@types')],
+        ...compilerOptions,
+      },
+      files: [file],
+    }),
+  });
+  expect(() =>
+    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], join(consumer, folder)),
+  ).not.toThrow();
+}
+
 it('packs both builds, their types and the README, and nothing else', () => {
   expect(files).toEqual(
     expect.arrayContaining([
@@ -81,29 +113,7 @@ it("ships declarations for its entries that import no Express types: the README'
     block.includes("from 'node:http'"),
   );
   expect(example).toBeDefined();
-  write({
-    'ts-node-http/package.json': JSON.stringify({ name: 'ts-node-http', private: true, type: 'module' }),
-    'ts-node-http/server.ts': example!,
-    'ts-node-http/tsconfig.json': JSON.stringify({
-      compilerOptions: {
-        module: 'NodeNext',
-        target: 'ES2022',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [join(consumer, 'node_modules', '@types')],
-      },
-      files: ['server.ts'],
-    }),
-  });
-  expect(() =>
-    run(
-      process.execPath,
-      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
-      join(consumer, 'ts-node-http'),
-    ),
-  ).not.toThrow();
+  typeChecks('ts-node-http', 'module', 'server.ts', example!, { module: 'NodeNext' });
 }, 60_000);
 
 it('ships every document its files cite: a .md path in a shipped file is shipped too, or a Markdown link there', () => {
@@ -270,34 +280,11 @@ import { lambdaHandler } from 'spotify-token-swap/lambda';`;
     ['node16, a CommonJS project', { module: 'Node16', moduleResolution: 'Node16' }, 'commonjs', cjsImports],
     ['node16, an ES module project', { module: 'Node16', moduleResolution: 'Node16' }, 'module', esmImports],
     ['bundler', { module: 'ESNext', moduleResolution: 'Bundler' }, 'module', esmImports],
-  ])(
+  ] as const)(
     'with %s',
     (name, resolution, type, imports) => {
       const folder = `ts-${name.replace(/\W+/g, '-')}`;
-      write({
-        [`${folder}/package.json`]: JSON.stringify({ name: 'ts-consumer', private: true, type }),
-        [`${folder}/consumer.ts`]: consumerSource(imports),
-        [`${folder}/tsconfig.json`]: JSON.stringify({
-          compilerOptions: {
-            ...resolution,
-            target: 'ES2022',
-            strict: true,
-            noEmit: true,
-            skipLibCheck: false,
-            esModuleInterop: true,
-            types: ['node'],
-            typeRoots: [join(consumer, 'node_modules', '@types')],
-          },
-          files: ['consumer.ts'],
-        }),
-      });
-      expect(() =>
-        run(
-          process.execPath,
-          [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'],
-          join(consumer, folder),
-        ),
-      ).not.toThrow();
+      typeChecks(folder, type, 'consumer.ts', consumerSource(imports), { ...resolution, esModuleInterop: true });
     },
     60_000,
   );
