@@ -212,7 +212,8 @@ export async function drainsWhenItsLauncherIsSignalled(
     const code = spotify.issueCode({ redirectUri: 'myapp://callback' });
     remember(code);
     const inFlight = fetch(`${url}/swap`, { method: 'POST', body: new URLSearchParams({ code }) });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Signalled only once the swap is with Spotify: in flight for sure.
+    await waitFor(() => spotify.requests.some((request) => request.form.code === code), 'the swap to reach Spotify');
     const signalled = Date.now();
     launcher.kill('SIGTERM');
     expect((await inFlight).status).toBe(200);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
-import { BIN, freePort, runBin, startBin, type BinProcess } from '../helpers/processes.js';
+import { BIN, freePort, runBin, startBin, waitFor, type BinProcess } from '../helpers/processes.js';
 import { remember, rememberForm } from '../helpers/secrets.js';
 import { startDemo } from '../../src/server/demo.js';
 import { itNeeding } from '../helpers/system.js';
@@ -352,10 +352,12 @@ describe('pipelined floods', () => {
 
   it('works on at most 8 requests of one connection at once, however many it pipelines', async () => {
     const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
-    spotify.fail({ type: 'latency', ms: 400 }, { times: Infinity });
+    // Spotify holds every call long past the test, so none of the first eight finishes and lets a ninth start.
+    spotify.fail({ type: 'latency', ms: 5_000 }, { times: Infinity });
     const before = calls();
     const socket = flood(bin.url, 200);
     try {
+      await waitFor(() => calls() - before >= 8, 'eight calls to reach Spotify', 5_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       // The first eight reached Spotify; the rest wait for them, unread.
       expect(calls() - before).toBe(8);
@@ -367,10 +369,12 @@ describe('pipelined floods', () => {
 
   it('answers past MAX_IN_FLIGHT with 503 temporarily_unavailable and a Retry-After, and the health check still', async () => {
     const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0', MAX_IN_FLIGHT: '10' }));
-    spotify.fail({ type: 'latency', ms: 400 }, { times: Infinity });
+    spotify.fail({ type: 'latency', ms: 5_000 }, { times: Infinity });
+    const before = calls();
     const sockets = [flood(bin.url, 8), flood(bin.url, 8)];
     try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Ten are in the works, held by Spotify; the six others were answered 503 at once.
+      await waitFor(() => calls() - before >= 10, 'ten calls to reach Spotify', 5_000);
       const busy = await post(`${bin.url}/swap`, { code: 'flooded-code-too' });
       expect(busy.status).toBe(503);
       expect(busy.headers.get('retry-after')).toBe('1');
