@@ -143,6 +143,8 @@ export const cases: DoorCase[] = [
     async run(door) {
       const calls = door.spotify.requests.length;
       await expectError(await door.send('/swap', form({})), 400, 'invalid_request');
+      // No body and no type at all (curl -X POST): no fields, so the code is missing, as on the router.
+      await expectError(await door.send('/swap', { method: 'POST' }), 400, 'invalid_request');
       const other = { code: code(door), redirect_uri: 'https://elsewhere.example/cb' };
       await expectError(await door.send('/swap', form(other)), 400, 'invalid_request');
       expect(door.spotify.requests.length).toBe(calls);

@@ -4,6 +4,7 @@
 // server too. Deno, Bun and workerd come from npm, as devDependencies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -85,15 +86,35 @@ async function serve(command: string, args: string[], env: Record<string, string
   return { url, child, output: () => output };
 }
 
-const httpDoor = (base: string): Door => ({ spotify, send: (path, init) => fetch(`${base}${path}`, init) });
+/** A door over HTTP; `base` is kept for what fetch cannot send. */
+const httpDoor = (base: string): Door & { base: string } => ({
+  spotify,
+  base,
+  send: (path, init) => fetch(`${base}${path}`, init),
+});
+
+/** Writes a request as it is, such as curl -X POST sends it (no body, no type, no length), and reads the status. */
+async function rawStatus(base: string, request: string): Promise<number> {
+  const { hostname, port, pathname } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  socket.write(request.replace('{path}', pathname));
+  const [chunk] = (await once(socket, 'data')) as [Buffer];
+  socket.destroy();
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(chunk.toString())?.[1]);
+}
 
 /** Runs the smoke cases against the door `start` gives. */
-function smoke(start: () => Promise<Door>): void {
-  let door: Door;
+function smoke(start: () => Promise<Door & { base?: string }>, overHttp = false): void {
+  let door: Door & { base?: string };
   beforeAll(async () => {
     door = await start();
   }, 60_000);
   for (const doorCase of smokeCases) it(doorCase.name, () => doorCase.run(door));
+  if (!overHttp) return;
+  it('takes a POST with no body, type or length as one without fields, as the router does', async () => {
+    const request = 'POST {path}/swap HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+    expect(await rawStatus(door.base!, request)).toBe(400);
+  });
 }
 
 /** The Workers recipe bundled as `wrangler deploy` would: esbuild, minified, with the worker conditions. */
@@ -205,21 +226,21 @@ describe('Deno: the recipe served by Deno.serve', () => {
       variables(spotify.url),
     );
     return httpDoor(`${url}/spotify`);
-  });
+  }, true);
 });
 
 describe('Bun: the recipe served by Bun.serve', () => {
   smoke(async () => {
     const { url } = await serve(bin('bun'), ['run', 'bun/server.ts'], variables(spotify.url));
     return httpDoor(`${url}/spotify`);
-  });
+  }, true);
 });
 
 describe("Bun: the Express router, whose undici Pool is Bun's stand-in, calls Spotify through fetch", () => {
   smoke(async () => {
     const { url } = await serve(bin('bun'), ['run', 'bun/express-app.mjs'], variables(spotify.url));
     return httpDoor(`${url}/spotify`);
-  });
+  }, true);
 });
 
 describe('Bun: the standalone server', () => {
