@@ -72,24 +72,6 @@ export function createApp(parts: AppParts): Express {
     if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
     return sendJson(res, 200, { status: 'ok', ...proxy });
   });
-  if (config.trustProxy === undefined && rateLimit !== undefined) {
-    // Behind a host's proxy every request comes from the proxy's address, and all clients share one limit: say so
-    // once, naming the variable, rather than let the only sign be a limit that trips for everyone at once.
-    app.use((req, _res, next) => {
-      if (
-        state.untrustedProxySeen !== true &&
-        (req.headers['x-forwarded-for'] ?? req.headers.forwarded) !== undefined
-      ) {
-        state.untrustedProxySeen = true;
-        log.warn(
-          { event: 'proxy', trustProxy: 'unset' },
-          'a request came through a proxy (X-Forwarded-For or Forwarded), but TRUST_PROXY is not set: the rate ' +
-            "limit counts the proxy's address, so every client shares one limit. Behind one proxy, set TRUST_PROXY=1",
-        );
-      }
-      next();
-    });
-  }
   if (config.corsOrigins !== undefined) {
     app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
   }
