@@ -32,19 +32,25 @@ export function admission(handler: Handler, maxInFlight: number, exempt: (req: I
   const connections = new WeakMap<Socket, Connection>();
   let inFlight = 0;
 
+  /** One listener for every response: nothing is built per request to learn that it is done. */
+  function finished(this: ServerResponse): void {
+    inFlight -= 1;
+    const socket = this.req.socket;
+    const connection = connections.get(socket);
+    if (connection === undefined) return;
+    connection.active -= 1;
+    const next = connection.waiting.shift();
+    if (next !== undefined) return start(connection, ...next);
+    if (connection.paused) {
+      connection.paused = false;
+      socket.resume();
+    }
+  }
+
   function start(connection: Connection, req: IncomingMessage, res: ServerResponse): void {
     connection.active += 1;
     inFlight += 1;
-    res.once('close', () => {
-      connection.active -= 1;
-      inFlight -= 1;
-      const next = connection.waiting.shift();
-      if (next !== undefined) return start(connection, ...next);
-      if (connection.paused) {
-        connection.paused = false;
-        req.socket.resume();
-      }
-    });
+    res.once('close', finished);
     if (inFlight > maxInFlight) return sendJson(res, 503, BUSY, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     handler(req, res);
   }
