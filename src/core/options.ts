@@ -96,17 +96,27 @@ function isLoopback(url: URL): boolean {
   return LOOPBACK_HOSTS.has(url.hostname);
 }
 
+/**
+ * What is wrong with the URL of a service a secret travels to (the client secret to the accounts service, an access
+ * token to the Web API), or undefined: https://, or plain http:// only to this machine (a mock Spotify), and no query,
+ * fragment or credentials.
+ */
+export function serviceUrlProblem(url: URL): string | undefined {
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))) {
+    return 'must be an https:// URL (http:// is allowed only for a loopback host such as a mock Spotify)';
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    return 'must not carry a query, a fragment or credentials';
+  }
+  return undefined;
+}
+
 function resolveAccountsUrl(value: unknown): string {
   if (value === undefined) return DEFAULT_ACCOUNTS_URL;
   const text = nonEmptyString(value, 'accountsUrl', `leave it out to use ${DEFAULT_ACCOUNTS_URL}`);
   const url = absoluteUrl(text, 'accountsUrl');
-  // The client secret travels to this address: plain http only to a server on this machine (a mock Spotify).
-  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))) {
-    fail('accountsUrl', 'must be an https:// URL (http:// is allowed only for a loopback host such as a mock Spotify)');
-  }
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-    fail('accountsUrl', 'must not carry a query, a fragment or credentials');
-  }
+  const problem = serviceUrlProblem(url);
+  if (problem !== undefined) fail('accountsUrl', problem);
   return url.href.replace(/\/+$/, '');
 }
 

@@ -13,6 +13,7 @@ import {
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   NOT_FOUND,
+  retryAfterSeconds,
   serverError,
   toOAuthError,
   tooManyRequests,
@@ -99,13 +100,11 @@ function refusal(verdict: unknown): OAuthError | undefined {
     verdict !== null &&
     typeof (verdict as { allowed?: unknown }).allowed === 'boolean'
   ) {
-    const { allowed, retryAfterSeconds } = verdict as { allowed: boolean; retryAfterSeconds?: unknown };
+    const { allowed, retryAfterSeconds: wait } = verdict as { allowed: boolean; retryAfterSeconds?: unknown };
     if (allowed) return undefined;
-    const seconds =
-      typeof retryAfterSeconds === 'number' && Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0
-        ? Math.ceil(retryAfterSeconds)
-        : DEFAULT_RETRY_AFTER_SECONDS;
-    return tooManyRequests(seconds, 'Too many requests: retry later', 'rate_limited');
+    // Read as a Retry-After header is: whole seconds, rounded up, at most a day.
+    const seconds = typeof wait === 'number' && wait >= 0 ? retryAfterSeconds(wait) : undefined;
+    return tooManyRequests(seconds ?? DEFAULT_RETRY_AFTER_SECONDS, 'Too many requests: retry later', 'rate_limited');
   }
   throw serverError('The rateLimit hook returned neither a boolean nor { allowed }', 'hook_failed');
 }

@@ -1,6 +1,7 @@
 // The variables that name addresses: TRUST_PROXY (refusing what would let a client choose its own), the Web API's and
 // the public URL, CORS origins and REDIS_URL.
 import express from 'express';
+import { serviceUrlProblem } from '../core/options.js';
 import { ConfigError, list, parseUrl, text, type Env } from './env.js';
 
 export function trustProxy(env: Env): number | string | undefined {
@@ -72,15 +73,7 @@ export function apiUrl(env: Env): string | undefined {
   const value = text(env, 'SPOTIFY_API_URL');
   if (value === undefined) return undefined;
   const url = parseUrl(value);
-  const loopback = url !== undefined && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (
-    url === undefined ||
-    !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) ||
-    url.search !== '' ||
-    url.hash !== '' ||
-    url.username !== '' ||
-    url.password !== ''
-  ) {
+  if (url === undefined || serviceUrlProblem(url) !== undefined) {
     throw new ConfigError(
       'SPOTIFY_API_URL must be an https:// URL with no query or credentials, such as https://api.spotify.com ' +
         '(http:// only for a mock on this machine)',

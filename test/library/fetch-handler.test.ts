@@ -108,6 +108,9 @@ describe('the rateLimit hook', () => {
       [false, '5'],
       [{ allowed: false, retryAfterSeconds: 12.2 }, '13'],
       [{ allowed: false }, '5'],
+      // Whole seconds within the documented bound, as every Retry-After this package sends.
+      [{ allowed: false, retryAfterSeconds: 1e9 }, '86400'],
+      [{ allowed: false, retryAfterSeconds: -3 }, '5'],
     ] as const) {
       const response = await limited(verdict)(at('/spotify/swap', swapForm('never-sent-code')));
       expect(response.status).toBe(429);

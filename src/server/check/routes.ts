@@ -67,36 +67,33 @@ export function checkPage(options: CheckOptions): Router {
     return html(res, 200, pages.setup(opened === publicOrigin ? undefined : opened));
   });
 
-  router.get('/login', (_req, res) => {
-    const attempt = newAttempt();
-    // Built as the token URL is: a path prefix of the accounts URL is kept.
-    const target = new URL(`${options.accountsUrl.replace(/\/+$/, '')}/authorize`);
-    target.search = new URLSearchParams({
+  // Spotify's consent page, built as the token URL is: a path prefix of the accounts URL is kept.
+  const authorizeBase = `${options.accountsUrl.replace(/\/+$/, '')}/authorize`;
+  const authorize = (params: Record<string, string>) =>
+    `${authorizeBase}?${new URLSearchParams({
       client_id: options.clientId,
       response_type: 'code',
-      redirect_uri: redirectUri,
       scope: CHECK_SCOPE,
-      state: attempt.state,
-      code_challenge_method: 'S256',
-      code_challenge: challengeOf(attempt.verifier),
       show_dialog: 'true',
-    }).toString();
+      ...params,
+    }).toString()}`;
+
+  router.get('/login', (_req, res) => {
+    const attempt = newAttempt();
     res.set('Set-Cookie', cookie.set(attempt));
-    res.redirect(303, target.href);
+    res.redirect(
+      303,
+      authorize({
+        redirect_uri: redirectUri,
+        state: attempt.state,
+        code_challenge_method: 'S256',
+        code_challenge: challengeOf(attempt.verifier),
+      }),
+    );
   });
 
   // Spotify's consent page for the app's own redirect URI: nothing comes back here, so no state or cookie is needed.
-  router.get('/app-redirect', (_req, res) => {
-    const target = new URL(`${options.accountsUrl.replace(/\/+$/, '')}/authorize`);
-    target.search = new URLSearchParams({
-      client_id: options.clientId,
-      response_type: 'code',
-      redirect_uri: options.appRedirectUri,
-      scope: CHECK_SCOPE,
-      show_dialog: 'true',
-    }).toString();
-    res.redirect(303, target.href);
-  });
+  router.get('/app-redirect', (_req, res) => res.redirect(303, authorize({ redirect_uri: options.appRedirectUri })));
 
   router.get('/callback', (req, res) => {
     const answer = callbackOutcome(req.query, cookie.match(req.headers.cookie, req.query.state), publicUrl);
