@@ -33,9 +33,11 @@ const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: cer
 async function instructions(target, route, amount) {
   const targets = await startTargets(spotify, certificate.certPath, { only: [target], callgrind: true });
   const request =
-    route === 'swap' ? swapRequest(spotify) : freshRefreshRequest(spotify, target === 'c' || target === 'server');
+    route === 'swap'
+      ? swapRequest(spotify)
+      : freshRefreshRequest(spotify, target.startsWith('c') || target.startsWith('server'));
   const result = await autocannon({ url: targets.urls[target], connections: CONNECTIONS, amount, requests: [request] });
-  const count = await targets.stop();
+  const { [target]: count } = await targets.stop();
   if (!Number.isFinite(count)) throw new Error(`valgrind printed no instruction count for ${TARGETS[target]}`);
   const ok = result.statusCodeStats?.['200']?.count ?? 0;
   if (ok !== amount) throw new Error(`${TARGETS[target]} answered ${ok} of ${amount} ${route} requests with 200`);

@@ -1,7 +1,11 @@
-// Shared by the benchmark and the soak: a self-signed certificate, the targets' child process, and number formatting.
-import { fork } from 'node:child_process';
+// Shared by the benchmarks and the soak: a self-signed certificate, the targets' processes, CPU from /proc, and number
+// formatting.
+import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { aesGcmCipher } from '../dist/esm/index.js';
 
 export const REDIRECT_URI = 'bench://callback';
@@ -9,43 +13,115 @@ export const SECRET = 'bench-secret-that-is-at-least-32-characters';
 
 export { selfSignedCertificate } from './certificate.mjs';
 
-/** Runs node under valgrind's callgrind, which counts the instructions the process executes. */
-const CALLGRIND = {
-  execPath: 'valgrind',
-  execArgv: ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--expose-gc'],
-  stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-};
+/** Runs a program under valgrind's callgrind, which counts the instructions the process executes. */
+const callgrind = (command, args) => [
+  'valgrind',
+  ['--tool=callgrind', '--callgrind-out-file=/dev/null', command, ...args],
+];
 
-/** Every target bench/targets.mjs can start, in the order the tables list them. */
+/** Clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user and system) a process has used so far, in microseconds, read from outside it. */
+export function cpuOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
+}
+
+/** Every target the benchmark can start, in the order the tables list them; each runs in a process of its own. */
 export const TARGETS = {
   a: '(a) bare node:http proxy',
   b: '(b) Express 5 + one undici Pool, no checks',
   got: '(got) Express 5 + got, no checks',
   sample: '(sample) Express 4 + raw https sample server',
   c: '(c) tokenSwap() + aesGcmCipher',
-  server: '(server) standalone server, pino at info, rate limit on',
+  'c-node': '(c-node) the same router on node:http, no Express app',
+  server: '(server) standalone server: the bin, pino at info to a pipe that is read, rate limit on',
+  'server-null': '(server-null) the same bin, its stdout /dev/null',
 };
 
+/** The targets `npm run bench` compares unless BENCH_TARGETS names others. */
+export const DEFAULT_TARGETS = ['a', 'b', 'sample', 'c', 'server'];
+
+const STANDALONE = fileURLToPath(new URL('../dist/esm/cli.js', import.meta.url));
+
+/** The bin as users run it: real-Spotify mode against the mock, a limit no run reaches, pino at info. */
+function standaloneEnv(spotify, timeoutMs) {
+  return {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    SPOTIFY_CLIENT_ID: spotify.clientId,
+    SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+    SPOTIFY_REDIRECT_URI: REDIRECT_URI,
+    SPOTIFY_ACCOUNTS_URL: spotify.url,
+    SPOTIFY_TIMEOUT_MS: String(timeoutMs),
+    TOKEN_ENCRYPTION_SECRETS: SECRET,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** A port nothing listens on now. */
+export async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Waits until `url` answers, for 30 s at most (valgrind starts slowly). */
+async function answering(url, child, stderr) {
+  for (let i = 0; i < 1_200; i++) {
+    if (child.exitCode !== null) break;
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`${url} did not answer: ${stderr()}`);
+}
+
 /**
- * Starts bench/targets.mjs in a process of its own (trusting the certificate) and waits for its ports.
- * `only` limits it to some targets; each is given the mock's URL and credentials. With `callgrind`, the process
- * runs under valgrind, and `stop()` resolves to the number of instructions it executed.
+ * One target in a process of its own. The Node-built ones run bench/targets.mjs, which also answers questions over
+ * IPC (its own CPU, request counts, heap). The standalone server is the bin; its log lines are read and counted as
+ * a log collector would read them: `lines()` says how many.
  */
-export async function startTargets(
-  spotify,
-  certPath,
-  { only = Object.keys(TARGETS), timeoutMs = 10_000, callgrind = false } = {},
-) {
-  // The targets' stdout is discarded: the standalone server logs a line per request there.
+async function startTarget(name, spotify, certPath, timeoutMs, counted) {
+  const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: certPath };
+  if (name === 'server' || name === 'server-null') {
+    const port = await freePort();
+    const [command, args] = counted ? callgrind(process.execPath, [STANDALONE]) : [process.execPath, [STANDALONE]];
+    const child = spawn(command, args, {
+      env: { ...env, ...standaloneEnv(spotify, timeoutMs), PORT: String(port) },
+      // server-null: its stdout is /dev/null, where nothing reads and every write is free, as the in-process
+      // benchmark of old had it.
+      stdio: ['ignore', name === 'server' ? 'pipe' : 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    let count = 0;
+    if (child.stdout !== null) createInterface({ input: child.stdout }).on('line', () => (count += 1));
+    await answering(`http://127.0.0.1:${port}/healthz`, child, () => stderr);
+    return { child, port, stderr: () => stderr, lines: () => count };
+  }
   const child = fork(new URL('./targets.mjs', import.meta.url), [], {
-    ...(callgrind ? CALLGRIND : { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+    ...(counted
+      ? (() => {
+          const [command, args] = callgrind(process.execPath, ['--expose-gc']);
+          return { execPath: command, execArgv: args, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] };
+        })()
+      : { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
     env: {
-      PATH: process.env.PATH,
-      NODE_EXTRA_CA_CERTS: certPath,
+      ...env,
       ACCOUNTS_URL: spotify.url,
       CLIENT_ID: spotify.clientId,
       CLIENT_SECRET: spotify.clientSecret,
-      TARGETS: only.join(','),
+      TARGETS: name,
       TIMEOUT_MS: String(timeoutMs),
     },
   });
@@ -57,23 +133,53 @@ export async function startTargets(
     const [answer] = await once(child, 'message');
     return answer;
   };
+  return { child, port: ports[name], stderr: () => stderr, ask };
+}
+
+/**
+ * Starts each target (trusting the certificate) and waits for its port; each is given the mock's URL and credentials.
+ * With `callgrind`, each runs under valgrind, and `stop()` resolves to the number of instructions each executed.
+ */
+export async function startTargets(
+  spotify,
+  certPath,
+  { only = DEFAULT_TARGETS, timeoutMs = 10_000, callgrind: counted = false } = {},
+) {
+  const started = {};
+  for (const name of only) started[name] = await startTarget(name, spotify, certPath, timeoutMs, counted);
+  const ask = (name, what) => {
+    if (started[name].ask === undefined) throw new Error(`${TARGETS[name]} answers no questions`);
+    return started[name].ask(what);
+  };
   return {
-    pid: child.pid,
-    urls: Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, `http://127.0.0.1:${port}`])),
-    /** CPU time (user and system) the targets' process has used so far, in microseconds. */
-    cpu: () => ask('cpu'),
+    urls: Object.fromEntries(only.map((name) => [name, `http://127.0.0.1:${started[name].port}`])),
+    pids: Object.fromEntries(only.map((name) => [name, started[name].child.pid])),
+    /** CPU time (user and system) the target's process has used so far, in microseconds, from /proc. */
+    cpu: (name) => cpuOf(started[name].child.pid),
+    /** The same, as the Node-built targets report it themselves (process.cpuUsage()); undefined for the bin. */
+    cpuInProcess: async (name) => (started[name].ask === undefined ? undefined : ask(name, 'cpu')),
+    /** Log lines the standalone server has written so far. */
+    logLines: (name) => started[name].lines?.(),
     /** Connections accepted, requests received, answered, and closed (answered or abandoned) so far. */
-    counts: () => ask('counts'),
+    counts: (name) => ask(name, 'counts'),
     /** Heap in use after a full collection, in bytes. */
-    heapAfterGc: () => ask('heap'),
+    heapAfterGc: (name) => ask(name, 'heap'),
     /** Peak resident set size so far, in bytes (Linux). */
-    peakRss: () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
-    alive: () => child.exitCode === null,
+    peakRss: (name) =>
+      Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${started[name].child.pid}/status`, 'utf8'))?.[1] ?? 0) *
+      1024,
+    alive: (name) => started[name].child.exitCode === null,
     stop: async () => {
-      // SIGINT: the targets exit cleanly, so valgrind gets to print its count.
-      child.kill(callgrind ? 'SIGINT' : 'SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-      return callgrind ? Number(/Collected : (\d+)/.exec(stderr)?.[1] ?? Number.NaN) : undefined;
+      const counts = {};
+      for (const [name, { child, stderr }] of Object.entries(started)) {
+        // SIGINT: the targets exit cleanly, so valgrind gets to print its count.
+        if (child.exitCode === null) {
+          child.kill(counted ? 'SIGINT' : 'SIGTERM');
+          await once(child, 'exit');
+        }
+        counts[name] = counted ? Number(/Collected : (\d+)/.exec(stderr())?.[1] ?? Number.NaN) : undefined;
+      }
+      return counts;
     },
   };
 }

@@ -6,20 +6,18 @@ import autocannon from 'autocannon';
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMockSpotify } from '../dist/esm/testing/index.js';
-import { REDIRECT_URI, SECRET, freshRefreshRequest, round, swapRequest } from './lib.mjs';
+import { REDIRECT_URI, SECRET, cpuOf, freePort, freshRefreshRequest, round, swapRequest } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const TICKS_PER_SECOND = 100;
 
 // A project of its own where `spotify-token-swap` is this checkout (built), as an installed package would be.
 const dir = mkdtempSync(join(tmpdir(), 'spotify-token-swap-bench-'));
@@ -77,21 +75,6 @@ const bytes = bundle.outputFiles[0].contents.length;
 console.log(`\nThe Workers recipe, bundled as wrangler does (esbuild, minified): ${round(bytes / 1024, 1)} kB\n`);
 
 const spotify = await createMockSpotify({ keepRequests: 0 });
-
-/** CPU time (user + system) a process has used, in microseconds, read from outside it. */
-function cpuOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1e6;
-}
-
-/** A port nothing listens on now. */
-async function freePort() {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const started = {};
 const stopAll = async () => {

@@ -46,13 +46,13 @@ const result = await autocannon({
 // Whatever the clients saw, the server must have finished every request it received within the deadline. A request
 // younger than that may still arrive after the run (a connection the load generator left queued): it is not hung.
 await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 1_000));
-const server = await targets.counts();
+const server = await targets.counts('c');
 const hanging = server.hung;
 const statuses = Object.fromEntries(
   Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]),
 );
 const unexpected = Object.entries(statuses).filter(([status]) => !DOCUMENTED.has(status));
-const alive = targets.alive();
+const alive = targets.alive('c');
 console.log(
   `requests: ${result.requests.total} (${Math.round(result.requests.average)} req/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
 );
@@ -64,7 +64,7 @@ console.log(
   `server: ${server.connections} connections accepted, ${server.requests} requests received, ${server.answered} answered, ${server.requests - server.closed} open after the run, ${hanging} of them for longer than the deadline and a second`,
 );
 if (server.stuck.length > 0) console.log(`open: ${JSON.stringify(server.stuck)}`);
-console.log(`server peak RSS: ${mb(targets.peakRss())} MB; server still running: ${alive}`);
+console.log(`server peak RSS: ${mb(targets.peakRss('c'))} MB; server still running: ${alive}`);
 console.log(`Spotify was reached on ${spotify.connections.opened} connections`);
 
 const failures = [

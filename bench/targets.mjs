@@ -1,7 +1,7 @@
-// The servers the benchmark compares, in one process: (a) a bare node:http keep-alive proxy; (b) the same proxy as an
-// Express 5 router with one undici Pool, the floor of this stack; (got) that router with got instead, the client this
-// package used to have; (sample) the Express 4 + raw https sample server people copy; (c) tokenSwap() with
-// aesGcmCipher in Express 5; (server) the standalone server, with pino at info and its rate limit on.
+// The servers the benchmark compares, built in Node (bench/lib.mjs starts one process per target, and the standalone
+// server as its bin): (a) a bare node:http keep-alive proxy; (b) the same proxy as an Express 5 router with one undici
+// Pool, the floor of this stack; (got) that router with got instead, the client this package used to have; (sample)
+// the Express 4 + raw https sample server people copy; (c) tokenSwap() with aesGcmCipher in Express 5.
 import http from 'node:http';
 import https from 'node:https';
 import express from 'express';
@@ -9,7 +9,6 @@ import express4 from 'express4';
 import got from 'got';
 import { Pool } from 'undici';
 import { aesGcmCipher, tokenSwap } from '../dist/esm/index.js';
-import { startServer } from '../dist/esm/server/index.js';
 import { REDIRECT_URI, SECRET } from './lib.mjs';
 
 const { ACCOUNTS_URL, CLIENT_ID, CLIENT_SECRET, TARGETS, TIMEOUT_MS } = process.env;
@@ -113,8 +112,8 @@ function sampleServer() {
   return http.createServer(app);
 }
 
-function tokenSwapApp() {
-  const router = tokenSwap({
+function tokenSwapRouter() {
+  return tokenSwap({
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     redirectUri: REDIRECT_URI,
@@ -122,35 +121,28 @@ function tokenSwapApp() {
     timeoutMs: Number(TIMEOUT_MS),
     hooks: { refreshTokenCipher: aesGcmCipher(SECRET) },
   });
-  return http.createServer(express().use(router));
 }
 
-/** The bin's own start-up, in this process: pino at info (this process's stdout is discarded), a limit never reached. */
-async function standaloneServer() {
-  const server = await startServer({
-    HOST: '127.0.0.1',
-    PORT: '0',
-    SPOTIFY_CLIENT_ID: CLIENT_ID,
-    SPOTIFY_CLIENT_SECRET: CLIENT_SECRET,
-    SPOTIFY_REDIRECT_URI: REDIRECT_URI,
-    SPOTIFY_ACCOUNTS_URL: ACCOUNTS_URL,
-    SPOTIFY_TIMEOUT_MS: TIMEOUT_MS,
-    TOKEN_ENCRYPTION_SECRETS: SECRET,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    LOG_LEVEL: 'info',
-  });
-  return Number(new URL(server.url).port);
+const tokenSwapApp = () => http.createServer(express().use(tokenSwapRouter()));
+
+/** The same router on node:http itself, with no Express app around it: what the app's layer costs. */
+function tokenSwapOnNode() {
+  const router = tokenSwapRouter();
+  return http.createServer((req, res) => router(req, res, () => res.writeHead(404).end()));
 }
 
-const makers = { a: bareProxy, b: undiciProxy, got: gotProxy, sample: sampleServer, c: tokenSwapApp };
+const makers = {
+  a: bareProxy,
+  b: undiciProxy,
+  got: gotProxy,
+  sample: sampleServer,
+  c: tokenSwapApp,
+  'c-node': tokenSwapOnNode,
+};
 const ports = {};
 const counts = { connections: 0, requests: 0, answered: 0, closed: 0 };
 const open = new Set();
 for (const name of TARGETS.split(',')) {
-  if (name === 'server') {
-    ports.server = await standaloneServer();
-    continue;
-  }
   const server = makers[name]();
   server.keepAliveTimeout = 60_000;
   server.on('connection', () => (counts.connections += 1));
