@@ -1,6 +1,12 @@
 // Running the rateLimit hook's middlewares, and turning any error answer they write into the documented JSON.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DEFAULT_RETRY_AFTER_SECONDS, codeForStatus, errorBody, retryAfterSeconds } from './core/errors.js';
+import {
+  DEFAULT_RETRY_AFTER_SECONDS,
+  RATE_LIMITED_DESCRIPTION,
+  codeForStatus,
+  errorBody,
+  retryAfterSeconds,
+} from './core/errors.js';
 import type { Middleware } from './options.js';
 import { sendJson } from './respond.js';
 
@@ -17,7 +23,7 @@ function rewriteErrorAnswer(res: ServerResponse): void {
     headers['Retry-After'] = String(retryAfterSeconds(res.getHeader('retry-after')) ?? DEFAULT_RETRY_AFTER_SECONDS);
   }
   res.removeHeader('ETag');
-  const description = status === 429 ? 'Too many requests: retry later' : 'The request was refused';
+  const description = status === 429 ? RATE_LIMITED_DESCRIPTION : 'The request was refused';
   sendJson(res, status, errorBody(code, description), headers);
 }
 

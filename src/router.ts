@@ -77,19 +77,28 @@ async function serve(
   logRequest(config.logger, path, route, started, res.headersSent ? res.statusCode : undefined, failure, trace);
 }
 
+/** One path's handler: it answers every request it is given, and never passes one on. */
+export type PathHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * The token swap router: `POST /swap` and `POST /refresh` (and SpotifyAPI-NET 5.x's routes with `legacyExchange`).
- * Everything is checked and built here, once: the options, the Spotify client and its connection pool.
+ * The token routes as plain node:http handlers, by path: what `tokenSwap()` mounts on its Router, and what the
+ * standalone server dispatches to by itself. Everything is checked and built here, once: the options, the Spotify
+ * client and its connection pool.
  */
-export function tokenSwap(options: TokenSwapOptions): TokenSwapRouter {
+export function tokenSwapPaths(options: TokenSwapOptions): Map<string, PathHandler> {
   const { config, rateLimit } = resolveRouterOptions(options);
-  const router = express.Router();
+  const paths = new Map<string, PathHandler>();
   for (const [path, routes] of byPath(tokenRoutes(config, createNodeSpotifyClient(config)))) {
     const group = pathRoutes(routes);
-    router.all(path, (req, res) => {
-      void serve(config, rateLimit, group, req, res);
-    });
+    paths.set(path, (req, res) => void serve(config, rateLimit, group, req, res));
   }
+  return paths;
+}
+
+/** The token swap router: `POST /swap` and `POST /refresh` (and SpotifyAPI-NET 5.x's routes with `legacyExchange`). */
+export function tokenSwap(options: TokenSwapOptions): TokenSwapRouter {
+  const router = express.Router();
+  for (const [path, handle] of tokenSwapPaths(options)) router.all(path, handle);
   // Express's Router is typed on its own request and response, but it is a plain (req, res, next) handler at run time.
   return router as unknown as TokenSwapRouter;
 }

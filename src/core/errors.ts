@@ -114,6 +114,9 @@ export function methodNotAllowed(allow: readonly string[]): OAuthError {
   return new OAuthError(405, 'method_not_allowed', `Use ${list} on this route`, 'method_not_allowed', { Allow: list });
 }
 
+/** What a client that went over a rate limit is told, whichever limit it was. */
+export const RATE_LIMITED_DESCRIPTION = 'Too many requests: retry later';
+
 export function tooManyRequests(retryAfterSeconds: number, description: string, reason: TokenSwapReason): OAuthError {
   return new OAuthError(429, 'too_many_requests', description, reason, { 'Retry-After': String(retryAfterSeconds) });
 }

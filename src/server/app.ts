@@ -1,8 +1,12 @@
-// The standalone server's Express app: health check, CORS, the router with its hooks, and JSON for everything else.
+// The standalone server's request handler: health check, CORS, the check page, the token routes, and JSON for
+// everything else. It dispatches on the path itself, with no Express app around the routes: docs/decisions/
+// standalone-without-express.md says why.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger as PinoLogger } from 'pino';
-import { TokenSwapOptionError, tokenSwap, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
+import { TokenSwapOptionError, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
+import { tokenSwapPaths, type PathHandler } from '../router.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
 import { NOT_FOUND, serverError } from '../core/errors.js';
 import { DEFAULT_ACCOUNTS_URL } from '../core/options.js';
@@ -30,10 +34,12 @@ export interface AppParts {
   publicUrl: string;
 }
 
-/** tokenSwap() checks its options; a refusal is reported under the variable that fed the option. */
-function router(options: TokenSwapOptions): ReturnType<typeof tokenSwap> {
+export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** tokenSwap()'s routes; a refusal of its options is reported under the variable that fed the option. */
+function tokenRoutes(options: TokenSwapOptions): Map<string, PathHandler> {
   try {
-    return tokenSwap(options);
+    return tokenSwapPaths(options);
   } catch (error) {
     if (!(error instanceof TokenSwapOptionError)) throw error;
     const message = error.message.replace(/^spotify-token-swap: /, '');
@@ -43,58 +49,95 @@ function router(options: TokenSwapOptions): ReturnType<typeof tokenSwap> {
   }
 }
 
-export function createApp(parts: AppParts): Express {
-  const { config, cipher, spotify, rateLimit, rateLimitDegraded, log, state, publicUrl } = parts;
+function routerOptions(parts: AppParts): TokenSwapOptions {
+  const { config, cipher, spotify, rateLimit, log, publicUrl } = parts;
   // While the check page is on, the swap also takes the page's own redirect URI.
   const allowedRedirectUris = [
     ...(config.allowedRedirectUris ?? []),
     ...(config.loginCheck ? [checkRedirectUri(publicUrl)] : []),
   ];
-  const { apiUrl, ...tokenEndpoint } = spotify;
-  const options: TokenSwapOptions = {
+  const { apiUrl: _apiUrl, ...tokenEndpoint } = spotify;
+  return {
     ...tokenEndpoint,
     ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
     hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
   };
-  const swap = router(options);
+}
 
+/** The check page is a set-up tool, opened a few times: it keeps the Express app its pages are written for. */
+function checkApp(parts: AppParts): Express {
+  const { config, spotify, rateLimit, publicUrl } = parts;
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.use(
+    '/check',
+    checkPage({
+      mode: config.mode,
+      clientId: spotify.clientId,
+      appRedirectUri: spotify.redirectUri,
+      accountsUrl: spotify.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
+      apiUrl: spotify.apiUrl ?? 'https://api.spotify.com',
+      publicUrl,
+      legacyExchange: config.legacyExchange !== false,
+      rateLimit,
+    }),
+  );
+  app.use(notFound);
+  const onError: ErrorRequestHandler = (_error, _req, res, _next) => failed(res);
+  app.use(onError);
+  return app;
+}
+
+const notFound = (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 404, NOT_FOUND);
+const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The server failed to handle the request').body);
+
+/**
+ * A request's path as routes are matched, the way Express matches them: without the query, case-insensitive, and
+ * with one trailing slash ignored. An absolute-form target (`POST http://host/swap`) is reduced to its path.
+ */
+export function pathOf(url = '/'): string {
+  const path = url.startsWith('/') ? url : new URL(url, 'http://server.invalid').pathname;
+  const query = path.indexOf('?');
+  const bare = (query === -1 ? path : path.slice(0, query)).toLowerCase();
+  return bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare;
+}
+
+export function createApp(parts: AppParts): App {
+  const { config, rateLimitDegraded, state } = parts;
+  const routes = tokenRoutes(routerOptions(parts));
+  const check = config.loginCheck ? checkApp(parts) : undefined;
+  const allowCors =
+    config.corsOrigins === undefined
+      ? undefined
+      : cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
+
   // Draining is 503, so load balancers stop sending. A rate limit without its store is 200: every instance shares
   // the store, and taking them all out of rotation would turn a missing limit into an outage.
-  app.get('/healthz', (_req, res) => {
-    res.set('Cache-Control', 'no-store');
+  const health = (res: ServerResponse) => {
     if (state.draining) return sendJson(res, 503, { status: 'draining' });
     const proxy = state.untrustedProxySeen === true ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
     if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
     return sendJson(res, 200, { status: 'ok', ...proxy });
-  });
-  if (config.corsOrigins !== undefined) {
-    app.use(cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 }));
-  }
-  if (config.loginCheck) {
-    app.use(
-      '/check',
-      checkPage({
-        mode: config.mode,
-        clientId: spotify.clientId,
-        appRedirectUri: spotify.redirectUri,
-        accountsUrl: spotify.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
-        apiUrl: apiUrl ?? 'https://api.spotify.com',
-        publicUrl,
-        legacyExchange: config.legacyExchange !== false,
-        rateLimit,
-      }),
-    );
-  }
-  app.use(swap);
-  app.use((_req, res) => sendJson(res, 404, NOT_FOUND));
-  const onError: ErrorRequestHandler = (_error, _req, res, _next) => {
-    sendJson(res, 500, serverError('The server failed to handle the request').body);
   };
-  app.use(onError);
-  return app;
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+    const route = routes.get(path);
+    if (route !== undefined) route(req, res);
+    else if (check !== undefined && (path === '/check' || path.startsWith('/check/'))) void check(req, res);
+    else notFound(req, res);
+  };
+
+  return (req, res) => {
+    try {
+      const path = pathOf(req.url);
+      if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) health(res);
+      else if (allowCors === undefined) dispatch(req, res, path);
+      else allowCors(req, res, (error?: unknown) => (error === undefined ? dispatch(req, res, path) : failed(res)));
+    } catch {
+      failed(res);
+    }
+  };
 }

@@ -1,11 +1,10 @@
 // Starting and stopping the standalone server: configuration, demo mode, rate limiter, listening, and draining on shutdown.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Express } from 'express';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_TIMEOUT_MS } from '../core/options.js';
 import type { RefreshTokenCipher } from '../index.js';
 import { admission } from './admission.js';
-import { createApp, type AppState } from './app.js';
+import { createApp, type App, type AppState } from './app.js';
 import { redirectUriProblems } from './redirect-uri-lint.js';
 import { checkRedirectUri } from './check/routes.js';
 import { readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js';
@@ -45,7 +44,7 @@ const throughProxy = (req: IncomingMessage) => (req.headers['x-forwarded-for'] ?
  * request is closed rather than kept alive: one listener function for every request, so that nothing is built per
  * request for a shutdown that rarely comes. It runs before the app, which may answer at once.
  */
-function serve(server: Server, app: Express, state: AppState, config: ServerConfig, log: Logger): void {
+function serve(server: Server, app: App, state: AppState, config: ServerConfig, log: Logger): void {
   const closeIdle = () => server.closeIdleConnections();
   const onFinish = () => {
     if (state.draining) setImmediate(closeIdle);

@@ -2,10 +2,13 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger as PinoLogger } from 'pino';
+import { RATE_LIMITED_DESCRIPTION, errorBody } from '../core/errors.js';
 import { errorCode } from '../core/values.js';
+import { sendJson } from '../respond.js';
 import { redisStore } from './redis-store.js';
 
 const WINDOW_MS = 60_000;
+const TOO_MANY_REQUESTS = errorBody('too_many_requests', RATE_LIMITED_DESCRIPTION);
 
 /**
  * express-rate-limit's own warnings and errors, as one JSON event each: its code (ERR_ERL_*) and nothing of its
@@ -47,6 +50,12 @@ export async function createRateLimiter(
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     passOnStoreError: true,
+    // The documented JSON, written with plain Node calls: the server is not an Express app (the check page is, and
+    // gets the same answer). Retry-After is already set.
+    handler: (_req, res) => sendJson(res, 429, TOO_MANY_REQUESTS),
+    // Both read Express's `trust proxy` setting, which only the check page has: the server checks TRUST_PROXY itself
+    // (never `true`) and says once when a request came through a proxy it does not trust.
+    validate: { trustProxy: false, xForwardedForHeader: false },
     logger: rateLimitLogger(log),
     ...(shared === undefined ? {} : { store: shared.store }),
   });

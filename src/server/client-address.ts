@@ -1,0 +1,31 @@
+// Who a request comes from, as Express's `req.ip` would say, for a server that is not an Express app: the socket's
+// address, or with TRUST_PROXY, the nearest address in X-Forwarded-For that no trusted proxy wrote (proxy-addr, the
+// library Express asks).
+import { IncomingMessage } from 'node:http';
+import proxyAddr from 'proxy-addr';
+
+/** A request that knows its client's address, as express-rate-limit reads it (`request.ip`). */
+export type ClientRequest = IncomingMessage & { readonly ip: string | undefined };
+
+/**
+ * The request class the server is made with. TRUST_PROXY is read as Express reads its `trust proxy` setting: a hop
+ * count, or a comma-separated list of addresses, subnets and names.
+ */
+export function clientRequestClass(trustProxy: number | string | undefined): typeof IncomingMessage {
+  if (trustProxy === undefined) {
+    return class extends IncomingMessage {
+      get ip(): string | undefined {
+        return this.socket.remoteAddress;
+      }
+    };
+  }
+  const trust =
+    typeof trustProxy === 'number'
+      ? (_address: string, hop: number) => hop < trustProxy
+      : proxyAddr.compile(trustProxy.split(',').map((entry) => entry.trim()));
+  return class extends IncomingMessage {
+    get ip(): string {
+      return proxyAddr(this, trust);
+    }
+  };
+}
