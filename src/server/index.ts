@@ -37,22 +37,21 @@ async function spotifyFor(
   };
 }
 
+/** How often a draining server closes the connections that have become idle. */
+const IDLE_SWEEP_MS = 50;
+
 const throughProxy = (req: IncomingMessage) => (req.headers['x-forwarded-for'] ?? req.headers.forwarded) !== undefined;
 
 /**
- * Hands the server's requests to the app, at most so many at once. While draining, a connection that finishes its
- * request is closed rather than kept alive: one listener function for every request, so that nothing is built per
- * request for a shutdown that rarely comes. It runs before the app, which may answer at once.
+ * Hands the server's requests to the app, at most so many at once. While draining, each answer says
+ * `Connection: close`. It runs before the app, which may answer at once.
  */
 function serve(server: Server, app: App, state: AppState, config: ServerConfig, log: Logger): void {
-  const closeIdle = () => server.closeIdleConnections();
-  const onFinish = () => {
-    if (state.draining) setImmediate(closeIdle);
-  };
   // Behind a host's proxy every request comes from the proxy's address, and all clients share one limit: said once,
   // naming the variable, rather than left to a limit that trips for everyone at once. Read here, where it costs no
   // layer of the app.
   const watchProxy = config.trustProxy === undefined && config.rateLimitPerMinute > 0;
+  const admit = admission(app, config.maxInFlight, (req) => req.url === '/healthz');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (state.draining) res.setHeader('Connection', 'close');
     if (watchProxy && state.untrustedProxySeen !== true && throughProxy(req)) {
@@ -63,12 +62,8 @@ function serve(server: Server, app: App, state: AppState, config: ServerConfig, 
           "limit counts the proxy's address, so every client shares one limit. Behind one proxy, set TRUST_PROXY=1",
       );
     }
-    res.once('finish', onFinish);
+    admit(req, res);
   });
-  server.on(
-    'request',
-    admission(app, config.maxInFlight, (req) => req.url === '/healthz'),
-  );
 }
 
 /** Says where the server listens and what it serves, and what in its settings would make the first login fail. */
@@ -135,9 +130,13 @@ function drainOnStop(
       state.draining = true;
       log.info({ event: 'shutdown', signal }, 'draining in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A connection whose request started before the drain keeps alive once answered: it is closed as soon as it
+      // is idle. Looked for here, a few times a second, rather than by a listener on every response.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
       const force = setTimeout(() => server.closeAllConnections(), drainMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(force);
       await release();
       log.info({ event: 'shutdown', outcome: 'done' }, 'stopped');
