@@ -42,23 +42,17 @@ const notFound = JSON.stringify({ error: 'not_found', error_description: 'No suc
 
 describe('routes', () => {
   it.each([
-    ['POST', '/swap'],
-    ['POST', '/Swap/'],
-    ['POST', '/refresh?debug=1'],
-    ['POST', 'http://anything.example/swap'],
-  ])('%s %s reaches its token route', async (method, target) => {
+    ['POST', '/swap', 400, invalidRequest],
+    ['POST', '/Swap/', 400, invalidRequest],
+    ['POST', '/refresh?debug=1', 400, invalidRequest],
+    ['POST', 'http://anything.example/swap', 400, invalidRequest],
+    ['GET', '/nothing-here', 404, notFound],
+    ['POST', '/healthz', 404, notFound],
+    ['POST', '/swapped', 404, notFound],
+    ['GET', '/checkout', 404, notFound],
+  ])('%s %s is answered %s: its token route, or the JSON 404', async (method, target, status, body) => {
     const server = await start();
-    expect(await send(server, method, target)).toEqual({ status: 400, body: invalidRequest });
-  });
-
-  it.each([
-    ['GET', '/nothing-here'],
-    ['POST', '/healthz'],
-    ['POST', '/swapped'],
-    ['GET', '/checkout'],
-  ])('%s %s is the JSON 404', async (method, target) => {
-    const server = await start();
-    expect(await send(server, method, target)).toEqual({ status: 404, body: notFound });
+    expect(await send(server, method, target)).toEqual({ status, body });
   });
 
   it('answers HEAD /healthz as GET, without a body', async () => {

@@ -2,7 +2,8 @@
 import { optionalString, type Fields } from '../fields.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
-import { postRoute, type Route } from '../route.js';
+import type { TokenSwapRoute } from '../logging.js';
+import { postRoute, type Reply, type Route, type RouteRequest } from '../route.js';
 import type { TokenAnswer, UpstreamTrace } from '../spotify.js';
 
 type Grant = (fields: Fields, trace: UpstreamTrace) => Promise<TokenAnswer>;
@@ -28,51 +29,51 @@ function showDialog(value: string | undefined): string | undefined {
   return lower;
 }
 
+/**
+ * A GET route that sends the browser on: a 303 to `base` with the parameters `params` picks from the query, in order
+ * (undefined ones are left out). `params` throws to refuse the request.
+ */
+function redirectRoute(
+  path: string,
+  event: TokenSwapRoute,
+  base: string,
+  params: (query: URLSearchParams) => Record<string, string | undefined>,
+): Route {
+  const handle = (request: RouteRequest): Promise<Reply> => {
+    const target = new URL(base);
+    for (const [name, value] of Object.entries(params(request.query()))) {
+      if (value !== undefined) target.searchParams.set(name, value);
+    }
+    return Promise.resolve({ status: 303, location: target.href });
+  };
+  return { method: 'GET', path, event, handle };
+}
+
 export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Grant): Route[] {
   const { clientCallbackUrl } = config.legacy ?? {};
   if (clientCallbackUrl === undefined) return [];
-  const authorizeUrl = `${config.accountsUrl}/authorize`;
 
   /** The browser leg: to Spotify's consent page with this server's client id and redirect URI, the app's state kept. */
-  const authorize: Route = {
-    method: 'GET',
-    path: '/',
-    event: 'legacy_authorize',
-    handle(request) {
-      const query = request.query();
-      const state = queryParam(query, 'state');
-      if (state === undefined) throw invalidRequest('state is required', 'field_missing');
-      const target = new URL(authorizeUrl);
-      target.searchParams.set('client_id', config.clientId);
-      target.searchParams.set('response_type', 'code');
-      target.searchParams.set('redirect_uri', config.redirectUri);
-      target.searchParams.set('state', state);
-      const scope = queryParam(query, 'scope');
-      if (scope !== undefined) target.searchParams.set('scope', scope);
-      const dialog = showDialog(queryParam(query, 'show_dialog'));
-      if (dialog !== undefined) target.searchParams.set('show_dialog', dialog);
-      return Promise.resolve({ status: 303, location: target.href });
-    },
-  };
+  const authorize = redirectRoute('/', 'legacy_authorize', `${config.accountsUrl}/authorize`, (query) => {
+    const state = queryParam(query, 'state');
+    if (state === undefined) throw invalidRequest('state is required', 'field_missing');
+    return {
+      client_id: config.clientId,
+      response_type: 'code',
+      redirect_uri: config.redirectUri,
+      state,
+      scope: queryParam(query, 'scope'),
+      show_dialog: showDialog(queryParam(query, 'show_dialog')),
+    };
+  });
 
   /** Spotify sends the browser here; it goes on to the app's loopback listener with only code, state and error. */
-  const callback: Route = {
-    method: 'GET',
-    path: '/callback',
-    event: 'legacy_callback',
-    handle(request) {
-      const query = request.query();
-      const target = new URL(clientCallbackUrl);
-      const code = queryParam(query, 'code');
-      const error = queryParam(query, 'error');
-      if (code === undefined && error === undefined) throw invalidRequest('code or error is required', 'field_missing');
-      if (code !== undefined) target.searchParams.set('code', code);
-      if (error !== undefined) target.searchParams.set('error', error);
-      const state = queryParam(query, 'state');
-      if (state !== undefined) target.searchParams.set('state', state);
-      return Promise.resolve({ status: 303, location: target.href });
-    },
-  };
+  const callback = redirectRoute('/callback', 'legacy_callback', clientCallbackUrl, (query) => {
+    const code = queryParam(query, 'code');
+    const error = queryParam(query, 'error');
+    if (code === undefined && error === undefined) throw invalidRequest('code or error is required', 'field_missing');
+    return { code, error, state: queryParam(query, 'state') };
+  });
 
   /** 5.x posts every grant to one URL, always with both `code` and `refresh_token`, one of them empty. */
   const exchange = postRoute('/', 'legacy_exchange', (fields, trace) => {

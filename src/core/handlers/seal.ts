@@ -1,30 +1,32 @@
 // Calling the refresh-token cipher hook: a token that fails to open is invalid_grant, a failure to seal is server_error.
 import type { RefreshTokenCipher } from '../sealed-format.js';
-import { invalidGrant, serverError } from '../errors.js';
+import { invalidGrant, serverError, type OAuthError } from '../errors.js';
 
-export async function sealRefreshToken(cipher: RefreshTokenCipher, refreshToken: string): Promise<string> {
-  let sealed: unknown;
+/** One call of the cipher: a throw is `failed()`, and anything but a non-empty string is `empty()`. */
+async function cipherCall(call: () => unknown, failed: () => OAuthError, empty: () => OAuthError): Promise<string> {
+  let result: unknown;
   try {
-    sealed = await cipher.encrypt(refreshToken);
+    result = await call();
   } catch {
-    throw serverError('The refresh token could not be sealed', 'cipher_failed');
+    throw failed();
   }
-  if (typeof sealed !== 'string' || sealed === '')
-    throw serverError('The refresh token could not be sealed', 'cipher_failed');
-  return sealed;
+  if (typeof result !== 'string' || result === '') throw empty();
+  return result;
+}
+
+const notSealed = () => serverError('The refresh token could not be sealed', 'cipher_failed');
+
+export function sealRefreshToken(cipher: RefreshTokenCipher, refreshToken: string): Promise<string> {
+  return cipherCall(() => cipher.encrypt(refreshToken), notSealed, notSealed);
 }
 
 /** Answered without calling Spotify: a token this server cannot open was never one it handed out. */
-export async function openRefreshToken(cipher: RefreshTokenCipher, sealed: string): Promise<string> {
-  let refreshToken: unknown;
-  try {
-    refreshToken = await cipher.decrypt(sealed);
-  } catch {
-    throw invalidGrant('The refresh token is not one this server issued', 'sealed_token_invalid');
-  }
-  if (typeof refreshToken !== 'string' || refreshToken === '')
-    throw serverError('The refresh token cipher returned no token', 'cipher_failed');
-  return refreshToken;
+export function openRefreshToken(cipher: RefreshTokenCipher, sealed: string): Promise<string> {
+  return cipherCall(
+    () => cipher.decrypt(sealed),
+    () => invalidGrant('The refresh token is not one this server issued', 'sealed_token_invalid'),
+    () => serverError('The refresh token cipher returned no token', 'cipher_failed'),
+  );
 }
 
 /**
