@@ -13,7 +13,7 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const WARM_UP = 300;
 /** One request at a time: with more, how many share an event-loop turn varies, and so does the count (by ±4%). */
 const CONNECTIONS = 1;
-/** BENCH_TARGETS=a,b,c,server adds targets; (b) and (c) are always counted, for the check. */
+/** BENCH_TARGETS=a,b,c,c-node,server adds targets; (b) and (c) are always counted, for the checks. */
 const NAMES = [...new Set(['b', 'c', ...(process.env.BENCH_TARGETS ?? 'a,b,c').split(',')])].sort(
   (x, y) => Object.keys(TARGETS).indexOf(x) - Object.keys(TARGETS).indexOf(y),
 );
@@ -76,6 +76,14 @@ for (const route of ['swap', 'refresh']) {
     pass: ratio <= 1.1,
     detail: round(ratio, 3),
   });
+  if (perRequest.server !== undefined) {
+    const serverC = perRequest.server / perRequest.c;
+    checks.push({
+      name: `${route}: (server) ≤ 1.10 × (c) instructions per request`,
+      pass: serverC <= 1.1,
+      detail: round(serverC, 3),
+    });
+  }
 }
 
 console.log('\n### Targets\n');
