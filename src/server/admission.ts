@@ -50,7 +50,8 @@ export function admission(handler: Handler, maxInFlight: number, exempt: (req: I
   function start(connection: Connection, req: IncomingMessage, res: ServerResponse): void {
     connection.active += 1;
     inFlight += 1;
-    res.once('close', finished);
+    // A response closes once: `on` spares the wrapper `once` would make for every request.
+    res.on('close', finished);
     if (inFlight > maxInFlight) return sendJson(res, 503, BUSY, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     handler(req, res);
   }
