@@ -41,7 +41,7 @@ export const TARGETS = {
 };
 
 /** The targets `npm run bench` compares unless BENCH_TARGETS names others. */
-export const DEFAULT_TARGETS = ['a', 'b', 'sample', 'c', 'server'];
+export const DEFAULT_TARGETS = ['a', 'b', 'sample', 'c', 'c-node', 'server'];
 
 const STANDALONE = fileURLToPath(new URL('../dist/esm/cli.js', import.meta.url));
 
