@@ -10,6 +10,7 @@ import { tokenSwapPaths, type PathHandler } from '../router.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
 import { NOT_FOUND, serverError } from '../core/errors.js';
 import { DEFAULT_ACCOUNTS_URL } from '../core/options.js';
+import { parseUrl } from '../core/values.js';
 import { sendJson } from '../respond.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
 
@@ -99,7 +100,8 @@ const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The serv
  * with one trailing slash ignored. An absolute-form target (`POST http://host/swap`) is reduced to its path.
  */
 export function pathOf(url = '/'): string {
-  const path = url.startsWith('/') ? url : new URL(url, 'http://server.invalid').pathname;
+  // A target that is neither (`*`, a malformed URL) matches no route.
+  const path = url.startsWith('/') ? url : (parseUrl(url)?.pathname ?? '');
   const query = path.indexOf('?');
   const bare = (query === -1 ? path : path.slice(0, query)).toLowerCase();
   return bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare;

@@ -18,6 +18,8 @@ describe('pathOf', () => {
     ['/check/', '/check'],
     ['/check/app.js', '/check/app.js'],
     ['http://token.example/swap?x=1', '/swap'],
+    ['*', ''],
+    ['http://[::1', ''],
   ])('%s is matched as %s', (url, path) => {
     expect(pathOf(url)).toBe(path);
   });
@@ -50,6 +52,7 @@ describe('routes', () => {
     ['POST', '/healthz', 404, notFound],
     ['POST', '/swapped', 404, notFound],
     ['GET', '/checkout', 404, notFound],
+    ['GET', 'http://[::1', 404, notFound],
   ])('%s %s is answered %s: its token route, or the JSON 404', async (method, target, status, body) => {
     const server = await start();
     expect(await send(server, method, target)).toEqual({ status, body });
