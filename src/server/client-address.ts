@@ -4,11 +4,9 @@
 import { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 
-/** A request that knows its client's address, as express-rate-limit reads it (`request.ip`). */
-export type ClientRequest = IncomingMessage & { readonly ip: string | undefined };
-
 /**
- * The request class the server is made with. TRUST_PROXY is read as Express reads its `trust proxy` setting: a hop
+ * The request class the server is made with: its requests know their client's address (`req.ip`), which
+ * express-rate-limit counts by. TRUST_PROXY is read as Express reads its `trust proxy` setting: a hop
  * count, or a comma-separated list of addresses, subnets and names.
  */
 export function clientRequestClass(trustProxy: number | string | undefined): typeof IncomingMessage {

@@ -329,8 +329,13 @@ describe('the rate limit', () => {
     for (const path of ['', '', '', 'check.css', 'check.js', 'icon.svg', 'callback']) {
       expect((await get(checkUrl(server, path))).status).toBe(200);
     }
-    const me = () => fetch(checkUrl(server, 'me'), { method: 'POST' }).then((res) => res.status);
-    expect([await me(), await me(), await me()]).toEqual([400, 400, 429]);
+    const me = () => fetch(checkUrl(server, 'me'), { method: 'POST' });
+    expect([(await me()).status, (await me()).status]).toEqual([400, 400]);
+    // Refused as the token routes refuse: the documented JSON, with when to come back.
+    const limited = await me();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await limited.json()).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
   });
 
   it('names its own icon, so that browsers do not ask the server root for /favicon.ico', async () => {
