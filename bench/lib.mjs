@@ -46,10 +46,9 @@ export const DEFAULT_TARGETS = ['a', 'b', 'sample', 'c', 'c-node', 'server'];
 const STANDALONE = fileURLToPath(new URL('../dist/esm/cli.js', import.meta.url));
 
 /** The bin as users run it: real-Spotify mode against the mock, a limit no run reaches, pino at info. */
-function standaloneEnv(spotify, timeoutMs) {
+function standaloneEnv(spotify, timeoutMs, port) {
   return {
     HOST: '127.0.0.1',
-    PORT: '0',
     SPOTIFY_CLIENT_ID: spotify.clientId,
     SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
     SPOTIFY_REDIRECT_URI: REDIRECT_URI,
@@ -58,6 +57,7 @@ function standaloneEnv(spotify, timeoutMs) {
     TOKEN_ENCRYPTION_SECRETS: SECRET,
     RATE_LIMIT_PER_MINUTE: '1000000',
     LOG_LEVEL: 'info',
+    PORT: String(port),
   };
 }
 
@@ -97,7 +97,7 @@ async function startTarget(name, spotify, certPath, timeoutMs, counted) {
     const port = await freePort();
     const [command, args] = counted ? callgrind(process.execPath, [STANDALONE]) : [process.execPath, [STANDALONE]];
     const child = spawn(command, args, {
-      env: { ...env, ...standaloneEnv(spotify, timeoutMs), PORT: String(port) },
+      env: { ...env, ...standaloneEnv(spotify, timeoutMs, port) },
       // server-null: its stdout is /dev/null, where nothing reads and every write is free, as the in-process
       // benchmark of old had it.
       stdio: ['ignore', name === 'server' ? 'pipe' : 'ignore', 'pipe'],
@@ -109,13 +109,14 @@ async function startTarget(name, spotify, certPath, timeoutMs, counted) {
     await answering(`http://127.0.0.1:${port}/healthz`, child, () => stderr);
     return { child, port, stderr: () => stderr, lines: () => count };
   }
+  const [execPath, execArgv] = counted
+    ? callgrind(process.execPath, ['--expose-gc'])
+    : [process.execPath, ['--expose-gc']];
   const child = fork(new URL('./targets.mjs', import.meta.url), [], {
-    ...(counted
-      ? (() => {
-          const [command, args] = callgrind(process.execPath, ['--expose-gc']);
-          return { execPath: command, execArgv: args, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] };
-        })()
-      : { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+    execPath,
+    execArgv,
+    // Under valgrind, stderr carries the count.
+    stdio: ['ignore', 'ignore', counted ? 'pipe' : 'inherit', 'ipc'],
     env: {
       ...env,
       ACCOUNTS_URL: spotify.url,
