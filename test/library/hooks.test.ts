@@ -45,6 +45,58 @@ describe('hooks.rateLimit', () => {
     });
   });
 
+  it("keeps a host's own res.end (compression, say) for the answer, whether the hook passes or refuses", () => {
+    const ended: number[] = [];
+    const passes = (limit: number): RequestHandler => {
+      let seen = 0;
+      return (_req, res, next) => (++seen > limit ? void res.status(429).send('slow down') : next());
+    };
+    return withHarness(
+      {
+        hooks: { rateLimit: passes(1) },
+        before: (app) =>
+          app.use((_req, res, next) => {
+            const end = res.end;
+            res.end = function (this: typeof res, ...args: unknown[]) {
+              ended.push(this.statusCode);
+              return (end as (...a: unknown[]) => typeof res).apply(this, args);
+            } as typeof res.end;
+            next();
+          }),
+      },
+      async (h) => {
+        expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
+        const limited = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+        expect(limited.body).toEqual({ error: 'too_many_requests', error_description: expect.any(String) });
+        expect(ended).toEqual([200, 429]);
+      },
+    );
+  });
+
+  it('a res.end a hook kept and calls after passing the request on ends nothing twice', () => {
+    let late: Promise<unknown> | undefined;
+    const keeps: RequestHandler = (_req, res, next) => {
+      const end = res.end;
+      next();
+      late = new Promise((resolve, reject) => {
+        res.once('finish', () =>
+          setImmediate(() => {
+            try {
+              resolve((end as () => unknown).call(res));
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error('end failed'));
+            }
+          }),
+        );
+      });
+    };
+    return withHarness({ hooks: { rateLimit: keeps } }, async (h) => {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(200);
+      await expect(late).resolves.toBeDefined();
+    });
+  });
+
   it('a hook that answers on its own in text has its answer rewritten to the documented JSON, headers kept', () => {
     const deny: RequestHandler = (_req, res) => {
       res.setHeader('X-Denied-By', 'ip-filter');
