@@ -22,3 +22,12 @@ export function byPath(routes: readonly Route[]): Map<string, Route[]> {
   for (const route of routes) paths.set(route.path, [...(paths.get(route.path) ?? []), route]);
   return paths;
 }
+
+/**
+ * A request's path as every door matches it, the way Express matches a mounted router's routes: case-insensitive,
+ * with one trailing slash ignored. A client that reaches one door reaches them all.
+ */
+export function matchingPath(pathname: string): string {
+  const lower = pathname.toLowerCase();
+  return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}

@@ -13,6 +13,7 @@ import {
 import {
   DEFAULT_RETRY_AFTER_SECONDS,
   NOT_FOUND,
+  RATE_LIMITED_DESCRIPTION,
   retryAfterSeconds,
   serverError,
   toOAuthError,
@@ -20,7 +21,7 @@ import {
   type OAuthError,
 } from '../core/errors.js';
 import { fail, resolveOptions, type CommonHooks, type CommonOptions } from '../core/options.js';
-import { byPath, tokenRoutes } from '../core/routes.js';
+import { byPath, matchingPath, tokenRoutes } from '../core/routes.js';
 import { createSpotifyClient, type UpstreamTrace } from '../core/spotify.js';
 import { requestFields } from './body.js';
 import { fetchTransport } from './transport.js';
@@ -93,7 +94,7 @@ function resolveRateLimit(value: unknown): RateLimit | undefined {
 function refusal(verdict: unknown): OAuthError | undefined {
   if (verdict === true) return undefined;
   if (verdict === false) {
-    return tooManyRequests(DEFAULT_RETRY_AFTER_SECONDS, 'Too many requests: retry later', 'rate_limited');
+    return tooManyRequests(DEFAULT_RETRY_AFTER_SECONDS, RATE_LIMITED_DESCRIPTION, 'rate_limited');
   }
   if (
     typeof verdict === 'object' &&
@@ -104,7 +105,7 @@ function refusal(verdict: unknown): OAuthError | undefined {
     if (allowed) return undefined;
     // Read as a Retry-After header is: whole seconds, rounded up, at most a day.
     const seconds = typeof wait === 'number' && wait >= 0 ? retryAfterSeconds(wait) : undefined;
-    return tooManyRequests(seconds ?? DEFAULT_RETRY_AFTER_SECONDS, 'Too many requests: retry later', 'rate_limited');
+    return tooManyRequests(seconds ?? DEFAULT_RETRY_AFTER_SECONDS, RATE_LIMITED_DESCRIPTION, 'rate_limited');
   }
   throw serverError('The rateLimit hook returned neither a boolean nor { allowed }', 'hook_failed');
 }
@@ -137,17 +138,15 @@ export function tokenSwapHandler(options: TokenSwapHandlerOptions): TokenSwapHan
   const rateLimit = resolveRateLimit(hooks.rateLimit);
   const spotify = createSpotifyClient(config, fetchTransport(config.tokenUrl, resolveFetch(given.fetch)));
   const paths = new Map<string, PathRoutes>();
+  // The legacy exchange URL, `/`, is the base path itself, with or without its slash, as where a router is mounted.
   for (const [path, routes] of byPath(tokenRoutes(config, spotify))) {
-    const group = pathRoutes(routes);
-    paths.set(basePath + path, group);
-    // The legacy exchange URL is the base path itself, with or without its slash, as where a router is mounted.
-    if (path === '/' && basePath !== '') paths.set(basePath, group);
+    paths.set(matchingPath(basePath + path), pathRoutes(routes));
   }
 
   return async function handleTokenSwap(request: Request): Promise<Response> {
     const started = performance.now();
     const url = new URL(request.url);
-    const path = paths.get(url.pathname);
+    const path = paths.get(matchingPath(url.pathname));
     const head = request.method === 'HEAD';
     if (path === undefined) return toResponse(notFound(), head);
     const trace: UpstreamTrace = { attempts: 0 };

@@ -10,6 +10,7 @@ import { tokenSwapPaths, type PathHandler } from '../router.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
 import { NOT_FOUND, serverError } from '../core/errors.js';
 import { DEFAULT_ACCOUNTS_URL } from '../core/options.js';
+import { matchingPath } from '../core/routes.js';
 import { parseUrl } from '../core/values.js';
 import { sendJson } from '../respond.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
@@ -96,15 +97,14 @@ const notFound = (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 4
 const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The server failed to handle the request').body);
 
 /**
- * A request's path as routes are matched, the way Express matches them: without the query, case-insensitive, and
- * with one trailing slash ignored. An absolute-form target (`POST http://host/swap`) is reduced to its path.
+ * A request's path as routes are matched (`matchingPath`: as Express matches them), without the query. An
+ * absolute-form target (`POST http://host/swap`) is reduced to its path.
  */
 export function pathOf(url = '/'): string {
   // A target that is neither (`*`, a malformed URL) matches no route.
   const path = url.startsWith('/') ? url : (parseUrl(url)?.pathname ?? '');
   const query = path.indexOf('?');
-  const bare = (query === -1 ? path : path.slice(0, query)).toLowerCase();
-  return bare.length > 1 && bare.endsWith('/') ? bare.slice(0, -1) : bare;
+  return matchingPath(query === -1 ? path : path.slice(0, query));
 }
 
 export function createApp(parts: AppParts): App {

@@ -171,6 +171,15 @@ export const cases: DoorCase[] = [
     },
   },
   {
+    name: 'finds its routes as the Express router does: in any case, with one trailing slash, and no further',
+    smoke: false,
+    async run(door) {
+      await expectTokens(await door.send('/Swap/', form({ code: code(door) })));
+      await expectError(await door.send('/swap//', form({ code: code(door) })), 404, 'not_found');
+      await expectError(await door.send('/swapped', form({ code: code(door) })), 404, 'not_found');
+    },
+  },
+  {
     name: "passes Spotify's 429 through with an integer Retry-After",
     smoke: true,
     async run(door) {
