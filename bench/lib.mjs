@@ -70,8 +70,8 @@ export async function freePort() {
   return port;
 }
 
-/** Waits until `url` answers, for 30 s at most (valgrind starts slowly). */
-async function answering(url, child, stderr) {
+/** Waits until `url` answers, for 30 s at most (valgrind starts slowly), or until `child` has exited. */
+export async function answering(url, child, stderr = () => '') {
   for (let i = 0; i < 1_200; i++) {
     if (child.exitCode !== null) break;
     if (

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMockSpotify } from '../dist/esm/testing/index.js';
-import { REDIRECT_URI, SECRET, cpuOf, freePort, freshRefreshRequest, round, swapRequest } from './lib.mjs';
+import { REDIRECT_URI, SECRET, answering, cpuOf, freePort, freshRefreshRequest, round, swapRequest } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -109,19 +109,7 @@ for (const [name, [command, args]] of Object.entries(TARGETS)) {
   });
   started[name] = { child, url: `http://127.0.0.1:${port}/spotify` };
 }
-for (const { url } of Object.values(started)) {
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(url).then(
-        () => true,
-        () => false,
-      )
-    )
-      break;
-    if (i > 400) throw new Error(`${url} did not answer`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+for (const { child, url } of Object.values(started)) await answering(url, child);
 
 const results = {};
 // Round 0 warms every target up (the JIT compilers of all three runtimes) and is not counted.
