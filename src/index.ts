@@ -1,13 +1,15 @@
 // The public API: the router factory, the refresh-token ciphers, and the types of their options and hooks.
-import { tokenSwap } from './router.js';
-export type { TokenSwapRouter } from './router.js';
+import { tokenSwap } from './node/router.js';
+export type { Middleware, TokenSwapHooks, TokenSwapOptions, TokenSwapRouter } from './node/router.js';
 
 export { tokenSwap };
 export default tokenSwap;
-export { aesGcmCipher, plaintextRefreshTokens } from './cipher.js';
-export type { RefreshTokenCipher } from './cipher.js';
-export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from './core/logging.js';
+export { aesGcmCipher, plaintextRefreshTokens } from './node/cipher.js';
+export type { RefreshTokenCipher } from './node/cipher.js';
+export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute, TokenSwapWarning } from './core/logging.js';
 export type { TokenSwapReason } from './core/errors.js';
+export type { RateLimitVerdict } from './core/rate-limit.js';
+export type { CorsOptions } from './core/cors.js';
 export { TokenSwapOptionError } from './core/option-error.js';
 export type { TokenSwapOptionErrorCode } from './core/option-error.js';
-export type { LegacyExchangeOptions, TokenSwapHooks, TokenSwapOptions } from './options.js';
+export type { LegacyExchangeOptions } from './core/options.js';

@@ -1,12 +1,18 @@
-// One request on one path, whichever door it came through: the method chosen, the handler run, any failure made
-// the documented error, and the log event built from what the client got.
-import { methodNotAllowed, toOAuthError, type OAuthError, type TokenSwapReason } from './errors.js';
-import { logEvent, outcomeOf, silentLogger, type Logger, type TokenSwapEvent, type TokenSwapRoute } from './logging.js';
-import type { Reply, Route, RouteRequest } from './route.js';
-import type { UpstreamTrace } from './spotify.js';
+// What the core answers, whichever door carries it: a status, its headers and a JSON text, or a redirect; and how an
+// error becomes one.
+import type { OAuthError, TokenSwapReason } from './errors.js';
 
-/** A reply, or an error's: status, JSON body and headers (Retry-After, Allow, Connection). */
-export type Answer = Reply | { status: number; body: object; headers: Readonly<Record<string, string>> };
+/**
+ * One answer, ready to write: every header it needs but Content-Length, which each door sets as its host wants.
+ * `close` asks the door to close the connection after it (a body over the limit is left unread).
+ */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  /** JSON text; absent for a redirect and a preflight. */
+  body?: string;
+  close?: boolean;
+}
 
 /** What the log says of a refusal or failure: the error code answered, and why. */
 export interface Failure {
@@ -14,87 +20,28 @@ export interface Failure {
   reason: TokenSwapReason;
 }
 
-/** An error as its answer and what the log says of it. */
-export function failed(error: OAuthError): { answer: Answer; failure: Failure } {
+/** Answers of a token server are not cached (RFC 6749 §5.1), errors included. */
+export function jsonAnswer(status: number, body: object, headers?: Readonly<Record<string, string>>): Answer {
   return {
-    answer: { status: error.status, body: error.body, headers: error.headers },
-    failure: { code: error.code, reason: error.reason },
+    status,
+    headers: {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      pragma: 'no-cache',
+    },
+    body: JSON.stringify(body),
   };
 }
 
-/** The routes of one path, the `Allow` its 405 names, and the event a request no route took is logged as. */
-export interface PathRoutes {
-  readonly routes: readonly Route[];
-  readonly allow: readonly string[];
-  readonly event: TokenSwapRoute;
+/** The legacy browser legs' answer: a 303 to `location`. */
+export function redirectAnswer(location: string): Answer {
+  return { status: 303, headers: { location, 'cache-control': 'no-store' } };
 }
 
-export function pathRoutes(routes: readonly Route[]): PathRoutes {
-  // HEAD is GET without the body.
-  const allow = routes.flatMap((route) => (route.method === 'GET' ? ['GET', 'HEAD'] : [route.method]));
-  // A path is named for what it is posted to: SpotifyAPI-NET 5.x's URL is its exchange, whatever the browser GETs.
-  const event = (routes.find((route) => route.method === 'POST') ?? routes[0]!).event;
-  return { routes, allow, event };
-}
-
-/** The route serving `method` (HEAD as GET), if any. */
-export function routeFor(path: PathRoutes, method: string | undefined): Route | undefined {
-  const wanted = method === 'HEAD' ? 'GET' : method;
-  return path.routes.find((route) => route.method === wanted);
-}
-
-/** Runs the route's handler. Never rejects: a failure is answered as its documented error, with its code. */
-export async function answer(
-  path: PathRoutes,
-  route: Route | undefined,
-  request: RouteRequest,
-  trace: UpstreamTrace,
-): Promise<{ answer: Answer; failure?: Failure }> {
-  try {
-    if (route === undefined) throw methodNotAllowed(path.allow);
-    return { answer: await route.handle(request, trace) };
-  } catch (thrown) {
-    return failed(toOAuthError(thrown));
-  }
-}
-
-/**
- * Logs the one event of a request: what the client got (`status`, or undefined when it got nothing), the error code
- * answered and why, and what the calls to Spotify came to. The silent logger costs nothing.
- */
-export function logRequest(
-  logger: Logger,
-  path: PathRoutes,
-  route: Route | undefined,
-  started: number,
-  status: number | undefined,
-  failure: Failure | undefined,
-  trace: UpstreamTrace,
-): void {
-  if (logger === silentLogger) return;
-  const name = route?.event ?? path.event;
-  const durationMs = Math.round(performance.now() - started);
-  // Only what reached the client is reported as answered: a status nobody received is not logged as one.
-  const event: TokenSwapEvent =
-    status !== undefined
-      ? {
-          msg: `spotify-token-swap ${name} answered ${status}`,
-          event: name,
-          outcome: outcomeOf(status),
-          status,
-          durationMs,
-        }
-      : {
-          msg: `spotify-token-swap ${name} abandoned: the connection closed before the answer`,
-          event: name,
-          outcome: 'abandoned',
-          durationMs,
-        };
-  if (failure !== undefined && status !== undefined) {
-    event.error = failure.code;
-    event.reason = failure.reason;
-  }
-  if (trace.status !== undefined) event.upstreamStatus = trace.status;
-  if (trace.attempts > 0) event.upstreamAttempts = trace.attempts;
-  logEvent(logger, event);
+/** An error's answer: its status, its JSON body and its headers (Allow, Retry-After). */
+export function errorAnswer(error: OAuthError): Answer {
+  const answer = jsonAnswer(error.status, error.body, error.headers);
+  if (error.close) answer.close = true;
+  return answer;
 }

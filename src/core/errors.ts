@@ -89,6 +89,8 @@ export class OAuthError extends Error {
     readonly description: string,
     readonly reason: TokenSwapReason,
     readonly headers: Readonly<Record<string, string>> = {},
+    /** Close the connection after the answer: what is left of the request is not worth reading. */
+    readonly close = false,
   ) {
     super(`${code}: ${description}`);
   }
@@ -111,14 +113,14 @@ export const serverError = (
 
 export function methodNotAllowed(allow: readonly string[]): OAuthError {
   const list = allow.join(', ');
-  return new OAuthError(405, 'method_not_allowed', `Use ${list} on this route`, 'method_not_allowed', { Allow: list });
+  return new OAuthError(405, 'method_not_allowed', `Use ${list} on this route`, 'method_not_allowed', { allow: list });
 }
 
 /** What a client that went over a rate limit is told, whichever limit it was. */
 export const RATE_LIMITED_DESCRIPTION = 'Too many requests: retry later';
 
 export function tooManyRequests(retryAfterSeconds: number, description: string, reason: TokenSwapReason): OAuthError {
-  return new OAuthError(429, 'too_many_requests', description, reason, { 'Retry-After': String(retryAfterSeconds) });
+  return new OAuthError(429, 'too_many_requests', description, reason, { 'retry-after': String(retryAfterSeconds) });
 }
 
 /** Anything thrown becomes an OAuthError; what is not one already is a bug (or, where `reason` says, a failing hook). */
@@ -139,6 +141,10 @@ export function retryAfterSeconds(
   now = Date.now(),
 ): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
+  if (typeof value === 'number') {
+    // A hook's verdict: Infinity and 1e21 are "a long time" too.
+    return Number.isNaN(value) ? undefined : Math.min(Math.max(0, Math.ceil(value)), MAX_RETRY_AFTER_SECONDS);
+  }
   if (value === undefined || value === null || value === '') return undefined;
   const text = String(value).trim();
   let seconds: number;

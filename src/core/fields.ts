@@ -1,5 +1,5 @@
-// What every door shares about request bodies: the limit, the two media types, their refusals, and reading fields.
-import { OAuthError, invalidRequest } from './errors.js';
+// The body rules every door shares: the limit, the two media types, their refusals, and reading a request's fields.
+import { OAuthError, invalidRequest, serverError } from './errors.js';
 import { isRecord } from './values.js';
 
 export type Fields = Readonly<Record<string, unknown>>;
@@ -19,7 +19,8 @@ export const payloadTooLarge = () =>
     'payload_too_large',
     `The request body is limited to ${BODY_LIMIT_BYTES / 1024} kB`,
     'body_too_large',
-    { Connection: 'close' },
+    {},
+    true,
   );
 
 export const unsupportedMediaType = () =>
@@ -52,31 +53,44 @@ export function identityEncoding(header: string | null | undefined): boolean {
   return header === undefined || header === null || header.toLowerCase() === 'identity';
 }
 
+/** One part of a form, decoded; a malformed escape is refused by decodeURIComponent, and read as URLSearchParams does. */
+function formPart(text: string): string {
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  if (!spaced.includes('%')) return spaced;
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return new URLSearchParams(`x=${text}`).get('x')!;
+  }
+}
+
 /** A form body as fields; a field given twice becomes an array, which no field of ours accepts (see optionalString). */
 export function formFields(text: string): Record<string, unknown> {
   // No prototype: a field named __proto__ is a field like any other.
   const fields = Object.create(null) as Record<string, unknown>;
-  for (const [name, value] of new URLSearchParams(text)) {
-    const seen: unknown = Object.hasOwn(fields, name) ? fields[name] : undefined;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const equals = pair.indexOf('=');
+    const name = formPart(equals === -1 ? pair : pair.slice(0, equals));
+    const value = equals === -1 ? '' : formPart(pair.slice(equals + 1));
+    const seen = fields[name];
     fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...(seen as string[]), value] : [seen, value];
   }
   return fields;
 }
 
-/** A body of a known media type as fields: `parseForm` reads forms (node:querystring on Node, formFields elsewhere). */
-export function parseBody(type: string, text: string, parseForm: (text: string) => unknown): Fields {
-  if (text === '') return {};
-  let body: unknown;
-  if (type === FORM_TYPE) {
-    body = parseForm(text);
-  } else {
-    try {
-      body = JSON.parse(text) as unknown;
-    } catch {
-      throw invalidRequest('The request body is not valid JSON', 'body_malformed');
-    }
+/** A body of a known media type as fields. A byte order mark before it is no part of it, whichever the door. */
+export function parseBody(type: string, text: string): Fields {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (body === '') return {};
+  if (type === FORM_TYPE) return formFields(body);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body) as unknown;
+  } catch {
+    throw invalidRequest('The request body is not valid JSON', 'body_malformed');
   }
-  return checkedFields(body);
+  return checkedFields(parsed);
 }
 
 /** A parsed body (ours, or a host's parser's) is a record of fields, or a 400. A raw parser's Buffer is not one. */
@@ -98,4 +112,60 @@ export function requiredString(fields: Fields, name: string): string {
   const value = optionalString(fields, name);
   if (value === undefined) throw invalidRequest(`${name} is required`, 'field_missing');
   return value;
+}
+
+/** What the body rules need of a request, whichever door it came through. */
+export interface BodySource {
+  /** A header's value by its lower-case name; undefined when absent. */
+  header(name: string): string | undefined;
+  /** The body as UTF-8 text, or undefined the moment it passes `limit` bytes. Rejects when it ends before it is whole. */
+  readBody(limit: number): Promise<string | undefined>;
+  /**
+   * What a host's body parser made of the body, when it read all of it before the door could (Express's `req.body`);
+   * undefined when the body is still unread.
+   */
+  parsedBody(): unknown;
+  /** True when someone began to read the body and left it unfinished: nobody can read it whole any more. */
+  bodyTaken(): boolean;
+}
+
+/** True when the headers promise no body: no Transfer-Encoding, and no Content-Length or one of 0. */
+function noBody(request: BodySource): boolean {
+  const length = request.header('content-length');
+  return request.header('transfer-encoding') === undefined && (length === undefined || Number(length) === 0);
+}
+
+async function readText(request: BodySource): Promise<string> {
+  let text: string | undefined;
+  try {
+    text = await request.readBody(BODY_LIMIT_BYTES);
+  } catch {
+    throw truncatedBody();
+  }
+  if (text === undefined) throw payloadTooLarge();
+  return text;
+}
+
+/**
+ * The request's fields, by the rules every door shares: a form or JSON body in UTF-8 of 16 kB at most, read here
+ * unless a host's parser read it first; a request with no body has no fields; anything else is a 415, 413 or 400.
+ */
+export async function readFields(request: BodySource): Promise<Fields> {
+  const { type, utf8 } = contentType(request.header('content-type'));
+  const known = type === FORM_TYPE || type === JSON_TYPE;
+  const parsed = request.parsedBody();
+  if (parsed !== undefined) {
+    if (!known && type !== '') throw unsupportedMediaType();
+    return checkedFields(parsed);
+  }
+  if (known) {
+    if (!utf8 || !identityEncoding(request.header('content-encoding'))) throw unsupportedEncoding();
+    if (Number(request.header('content-length')) > BODY_LIMIT_BYTES) throw payloadTooLarge();
+    if (request.bodyTaken()) {
+      throw serverError('The request body was consumed before the token server could read it', 'body_consumed');
+    }
+    return parseBody(type, await readText(request));
+  }
+  if (type === '' && noBody(request)) return {};
+  throw unsupportedMediaType();
 }

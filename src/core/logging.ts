@@ -34,12 +34,22 @@ export interface TokenSwapEvent {
 }
 
 /**
+ * Said once, when a router or handler is built, of a redirect URI Spotify will refuse or that is easily got wrong
+ * (Spotify compares them byte for byte). A redirect URI is no secret.
+ */
+export interface TokenSwapWarning {
+  msg: string;
+  event: 'redirect_uri';
+  redirectUri: string;
+}
+
+/**
  * Anything with pino's, winston's, bunyan's or console's `info`, `warn` and `error` methods. Each is called
- * with one object, as `logger.info(event)`, and may return anything.
+ * with one object, as `logger.info(event)`, and may return anything. `warn` also takes the build-time warnings.
  */
 export interface Logger {
   info(event: TokenSwapEvent): unknown;
-  warn(event: TokenSwapEvent): unknown;
+  warn(event: TokenSwapEvent | TokenSwapWarning): unknown;
   error(event: TokenSwapEvent): unknown;
   debug?(event: TokenSwapEvent): unknown;
 }

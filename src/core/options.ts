@@ -1,5 +1,6 @@
 // The options every door shares, their defaults, and their validation into the resolved configuration the handlers
 // read. Each door adds its own rateLimit hook (and the Fetch handler its basePath and fetch) and checks those itself.
+import { originFix, type Cors, type CorsOptions } from './cors.js';
 import { silentLogger, type Logger } from './logging.js';
 import { TokenSwapOptionError, type TokenSwapOptionErrorCode } from './option-error.js';
 import type { RefreshTokenCipher } from './sealed-format.js';
@@ -22,6 +23,8 @@ export interface CommonOptions {
   timeoutMs?: number | undefined;
   /** Serve SpotifyAPI-NET 5.x's single exchange URL as well. Default: `false`. */
   legacyExchange?: boolean | LegacyExchangeOptions | undefined;
+  /** Answer browsers calling from these origins (preflights included). Default: no CORS headers. */
+  cors?: CorsOptions | undefined;
 }
 
 /** The hooks every door shares; each door adds its own `rateLimit`. */
@@ -49,6 +52,7 @@ export interface TokenSwapConfig {
   readonly cipher: RefreshTokenCipher;
   readonly logger: Logger;
   readonly legacy: { readonly clientCallbackUrl: string } | undefined;
+  readonly cors: Cors | undefined;
 }
 
 export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
@@ -65,6 +69,7 @@ const OPTION_KEYS = [
   'timeoutMs',
   'hooks',
   'legacyExchange',
+  'cors',
 ] as const;
 const HOOK_KEYS = ['refreshTokenCipher', 'logger', 'rateLimit'] as const;
 const LEGACY_KEYS = ['clientCallbackUrl'] as const;
@@ -180,6 +185,24 @@ function resolveLegacy(value: unknown): TokenSwapConfig['legacy'] {
   return { clientCallbackUrl: url.href };
 }
 
+function resolveCors(value: unknown): Cors | undefined {
+  if (value === undefined) return undefined;
+  const shape = "must be { origins: ['https://app.example'] }, the origins browsers may call from ('*' for any)";
+  if (!isRecord(value)) fail('cors', shape);
+  rejectUnknownKeys('spotify-token-swap', value, ['origins'], 'cors.');
+  if (!Array.isArray(value.origins) || value.origins.length === 0) {
+    fail('cors.origins', "must list the origins browsers may call from, such as ['https://app.example'] ('*' for any)");
+  }
+  const origins = value.origins as unknown[];
+  origins.forEach((origin, index) => {
+    if (typeof origin !== 'string') fail(`cors.origins[${index}]`, 'must be a string');
+    const fix = origin === '*' ? undefined : originFix(origin);
+    if (fix !== undefined) fail(`cors.origins[${index}]`, `is not an origin as browsers send it: ${fix}`);
+  });
+  const any = origins.includes('*');
+  return Object.freeze({ any, origins: new Set(any ? [] : (origins as string[])) });
+}
+
 /**
  * Checks every option now, so that nothing that can fail at start-up waits for the first request. `doorKeys` are
  * the door's own options, which it checks itself; `call` is how the door is called, for the error messages.
@@ -230,6 +253,7 @@ export function resolveOptions(
     cipher: resolveCipher(options.hooks.refreshTokenCipher),
     logger: resolveLogger(options.hooks.logger),
     legacy: resolveLegacy(options.legacyExchange),
+    cors: resolveCors(options.cors),
   });
   return { config, options, hooks: options.hooks };
 }

@@ -1,17 +1,19 @@
-// What a route is: its path, method and handler; what a handler sees of a request; the reply it gives.
-import type { Fields } from './fields.js';
+// What a route is (its path, method and handler), and what the core asks of a request, whichever door it came through.
+import type { Answer } from './answer.js';
+import { jsonAnswer } from './answer.js';
+import { readFields, type BodySource, type Fields } from './fields.js';
 import type { TokenSwapRoute } from './logging.js';
 import type { UpstreamTrace } from './spotify.js';
 
-/** What a handler answers: JSON, or (legacy browser legs only) a redirect. */
-export type Reply = { status: number; body: object } | { status: number; location: string };
-
-/** What a handler may ask of a request, whichever door it came through. Each is read only when asked for. */
-export interface RouteRequest {
-  /** The query string's parameters. */
-  query(): URLSearchParams;
-  /** The body's fields (form or JSON); rejects with the documented 4xx for a body that cannot be read. */
-  fields(): Promise<Fields>;
+/**
+ * A request as a door hands it to the core: each door makes one of its host's request, and reads nothing of it
+ * before the core asks.
+ */
+export interface DoorRequest extends BodySource {
+  /** The method, upper case as the client sent it. */
+  readonly method: string;
+  /** The request target: a path with its query (`/swap?a=1`), or an absolute URL (a Fetch API `request.url`). */
+  readonly target: string;
 }
 
 /** One method on one path. Several routes may share a path; the others' methods make up its `Allow`. */
@@ -19,7 +21,7 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   event: TokenSwapRoute;
-  handle(request: RouteRequest, trace: UpstreamTrace): Promise<Reply>;
+  handle(request: DoorRequest, trace: UpstreamTrace): Promise<Answer>;
 }
 
 /** A POST route whose handler reads the body's fields and answers 200 with JSON. */
@@ -32,6 +34,6 @@ export function postRoute(
     method: 'POST',
     path,
     event,
-    handle: async (request, trace) => ({ status: 200, body: await handler(await request.fields(), trace) }),
+    handle: async (request, trace) => jsonAnswer(200, await handler(await readFields(request), trace)),
   };
 }

@@ -1,36 +1,16 @@
 // The Fetch API door: tokenSwapHandler() answers a Request with a Response, for Workers, Deno, Bun, Vercel, Netlify,
 // Next.js route handlers and Hono. The options are the router's, plus basePath and fetch; rateLimit is a function.
-import {
-  answer,
-  failed,
-  logRequest,
-  pathRoutes,
-  routeFor,
-  type Answer,
-  type Failure,
-  type PathRoutes,
-} from '../core/answer.js';
-import {
-  DEFAULT_RETRY_AFTER_SECONDS,
-  NOT_FOUND,
-  RATE_LIMITED_DESCRIPTION,
-  retryAfterSeconds,
-  serverError,
-  toOAuthError,
-  tooManyRequests,
-  type OAuthError,
-} from '../core/errors.js';
+import type { Answer } from '../core/answer.js';
+import { jsonAnswer } from '../core/answer.js';
+import { NOT_FOUND } from '../core/errors.js';
+import { tokenFlow, type Exchange } from '../core/flow.js';
 import { fail, resolveOptions, type CommonHooks, type CommonOptions } from '../core/options.js';
-import { byPath, matchingPath, tokenRoutes } from '../core/routes.js';
-import { createSpotifyClient, type UpstreamTrace } from '../core/spotify.js';
-import { requestFields } from './body.js';
+import { decisionOf, type RateLimitVerdict } from '../core/rate-limit.js';
+import { createSpotifyClient, type Transport } from '../core/spotify.js';
+import { readCapped } from './read-capped.js';
 import { fetchTransport } from './transport.js';
 
-/**
- * What a rateLimit hook decides for one request: `true` (or `{ allowed: true }`) lets it through; `false` refuses
- * it with the documented 429, and `{ allowed: false, retryAfterSeconds }` says how long the client should wait.
- */
-export type RateLimitVerdict = boolean | { allowed: boolean; retryAfterSeconds?: number | undefined };
+export type { RateLimitVerdict } from '../core/rate-limit.js';
 
 /** Decides whether a request may go on, such as a Workers rate-limiting binding asked for the client's address. */
 export type RateLimit = (request: Request) => RateLimitVerdict | Promise<RateLimitVerdict>;
@@ -53,14 +33,8 @@ export interface TokenSwapHandlerHooks extends CommonHooks {
 /** A Fetch API handler, as Workers, Deno.serve, Bun.serve, Vercel, Netlify and Next.js route handlers take it. */
 export type TokenSwapHandler = (request: Request) => Promise<Response>;
 
-const JSON_HEADERS: Readonly<Record<string, string>> = {
-  'content-type': 'application/json; charset=utf-8',
-  // Token answers must not be cached (RFC 6749 §5.1), and neither should errors about them.
-  'cache-control': 'no-store',
-  pragma: 'no-cache',
-};
-/** Connection is the server's business in every Fetch runtime, and some refuse it in a Response. */
-const HOP_BY_HOP = new Set(['connection']);
+/** How a door calls Spotify when no `fetch` is given: over the global fetch here, over a connection pool on Node. */
+export type DefaultTransport = (tokenUrl: string) => Transport;
 
 function resolveBasePath(value: unknown): string {
   if (value === undefined) return '';
@@ -70,10 +44,10 @@ function resolveBasePath(value: unknown): string {
   return value.replace(/\/+$/, '');
 }
 
-function resolveFetch(value: unknown): typeof fetch {
+function resolveFetch(value: unknown): typeof fetch | undefined {
   if (value === undefined) {
     if (typeof fetch !== 'function') fail('fetch', 'must be given: this runtime has no global fetch');
-    return (input, init) => fetch(input, init);
+    return undefined;
   }
   if (typeof value !== 'function') fail('fetch', 'must be a fetch function, or left out for the global one');
   return value as typeof fetch;
@@ -90,79 +64,74 @@ function resolveRateLimit(value: unknown): RateLimit | undefined {
   return value as RateLimit;
 }
 
-/** A refusal's 429, or undefined when the verdict lets the request through. An unreadable verdict is a failing hook. */
-function refusal(verdict: unknown): OAuthError | undefined {
-  if (verdict === true) return undefined;
-  if (verdict === false) {
-    return tooManyRequests(DEFAULT_RETRY_AFTER_SECONDS, RATE_LIMITED_DESCRIPTION, 'rate_limited');
+/** A Request as the core reads it; the answer it is given becomes the Response. */
+class FetchExchange implements Exchange {
+  readonly method: string;
+  readonly target: string;
+  answer: Answer | undefined;
+
+  constructor(readonly request: Request) {
+    this.method = request.method;
+    this.target = request.url;
   }
-  if (
-    typeof verdict === 'object' &&
-    verdict !== null &&
-    typeof (verdict as { allowed?: unknown }).allowed === 'boolean'
-  ) {
-    const { allowed, retryAfterSeconds: wait } = verdict as { allowed: boolean; retryAfterSeconds?: unknown };
-    if (allowed) return undefined;
-    // Read as a Retry-After header is: whole seconds, rounded up, at most a day.
-    const seconds = typeof wait === 'number' && wait >= 0 ? retryAfterSeconds(wait) : undefined;
-    return tooManyRequests(seconds ?? DEFAULT_RETRY_AFTER_SECONDS, RATE_LIMITED_DESCRIPTION, 'rate_limited');
+
+  header(name: string): string | undefined {
+    return this.request.headers.get(name) ?? undefined;
   }
-  throw serverError('The rateLimit hook returned neither a boolean nor { allowed }', 'hook_failed');
+
+  readBody(limit: number): Promise<string | undefined> {
+    return readCapped(this.request.body, limit);
+  }
+
+  parsedBody(): unknown {
+    return undefined;
+  }
+
+  bodyTaken(): boolean {
+    return this.request.bodyUsed;
+  }
+
+  respond(answer: Answer): number {
+    this.answer = answer;
+    return answer.status;
+  }
 }
 
-function toResponse(reply: Answer, head: boolean): Response {
-  if (!('body' in reply)) {
-    return new Response(null, {
-      status: reply.status,
-      headers: { location: reply.location, 'cache-control': 'no-store' },
-    });
-  }
-  const headers = new Headers(JSON_HEADERS);
-  if ('headers' in reply) {
-    for (const [name, value] of Object.entries(reply.headers)) {
-      if (!HOP_BY_HOP.has(name.toLowerCase())) headers.set(name, value);
-    }
-  }
-  return new Response(head ? null : JSON.stringify(reply.body), { status: reply.status, headers });
+function responseOf(answer: Answer, head: boolean): Response {
+  const body = head || answer.body === undefined ? null : answer.body;
+  return new Response(body, { status: answer.status, headers: answer.headers });
 }
-
-const notFound = (): Answer => ({ status: 404, body: NOT_FOUND, headers: {} });
 
 /**
- * The token swap as a Fetch API handler: `POST <basePath>/swap` and `POST <basePath>/refresh` (and SpotifyAPI-NET
- * 5.x's routes with `legacyExchange`); any other path is the documented 404. Everything is checked here, once.
+ * The token swap as a Fetch API handler, calling Spotify by `defaultTransport` unless `fetch` is given. Everything
+ * is checked here, once.
  */
-export function tokenSwapHandler(options: TokenSwapHandlerOptions): TokenSwapHandler {
+export function fetchDoor(options: TokenSwapHandlerOptions, defaultTransport: DefaultTransport): TokenSwapHandler {
   const { config, options: given, hooks } = resolveOptions(options, 'tokenSwapHandler', ['basePath', 'fetch']);
   const basePath = resolveBasePath(given.basePath);
   const rateLimit = resolveRateLimit(hooks.rateLimit);
-  const spotify = createSpotifyClient(config, fetchTransport(config.tokenUrl, resolveFetch(given.fetch)));
-  const paths = new Map<string, PathRoutes>();
-  // The legacy exchange URL, `/`, is the base path itself, with or without its slash, as where a router is mounted.
-  for (const [path, routes] of byPath(tokenRoutes(config, spotify))) {
-    paths.set(matchingPath(basePath + path), pathRoutes(routes));
-  }
+  const fetchImpl = resolveFetch(given.fetch);
+  const transport =
+    fetchImpl === undefined ? defaultTransport(config.tokenUrl) : fetchTransport(config.tokenUrl, fetchImpl);
+  const flow = tokenFlow<FetchExchange>(config, createSpotifyClient(config, transport), {
+    basePath,
+    rateLimit: rateLimit === undefined ? undefined : async (exchange) => decisionOf(await rateLimit(exchange.request)),
+  });
 
   return async function handleTokenSwap(request: Request): Promise<Response> {
-    const started = performance.now();
-    const url = new URL(request.url);
-    const path = paths.get(matchingPath(url.pathname));
     const head = request.method === 'HEAD';
-    if (path === undefined) return toResponse(notFound(), head);
-    const trace: UpstreamTrace = { attempts: 0 };
-    const route = routeFor(path, request.method);
-    let result: { answer: Answer; failure?: Failure };
-    try {
-      const refused = rateLimit === undefined ? undefined : refusal(await rateLimit(request));
-      result =
-        refused === undefined
-          ? await answer(path, route, { query: () => url.searchParams, fields: () => requestFields(request) }, trace)
-          : failed(refused);
-    } catch (thrown) {
-      // A rateLimit hook that threw or rejected.
-      result = failed(toOAuthError(thrown, 'hook_failed'));
-    }
-    logRequest(config.logger, path, route, started, result.answer.status, result.failure, trace);
-    return toResponse(result.answer, head);
+    const path = flow.match(request.url);
+    if (path === undefined) return responseOf(jsonAnswer(404, NOT_FOUND), head);
+    const exchange = new FetchExchange(request);
+    await flow.serve(path, exchange);
+    return responseOf(exchange.answer!, head);
   };
+}
+
+/**
+ * The token swap as a Fetch API handler: `POST <basePath>/swap` and `POST <basePath>/refresh` (and SpotifyAPI-NET
+ * 5.x's routes with `legacyExchange`); any other path is the documented 404.
+ */
+export function tokenSwapHandler(options: TokenSwapHandlerOptions): TokenSwapHandler {
+  return fetchDoor(options, (tokenUrl) => fetchTransport(tokenUrl, (input, init) => fetch(input, init)));
 }

@@ -10,8 +10,9 @@ export type {
 export { aesGcmCipher } from './cipher.js';
 export { plaintextRefreshTokens } from '../core/sealed-format.js';
 export type { RefreshTokenCipher } from '../core/sealed-format.js';
-export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute } from '../core/logging.js';
+export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute, TokenSwapWarning } from '../core/logging.js';
 export type { TokenSwapReason } from '../core/errors.js';
+export type { CorsOptions } from '../core/cors.js';
 export { TokenSwapOptionError } from '../core/option-error.js';
 export type { TokenSwapOptionErrorCode } from '../core/option-error.js';
 export type { LegacyExchangeOptions } from '../core/options.js';

@@ -1,6 +1,7 @@
 // The variables that name addresses: TRUST_PROXY (refusing what would let a client choose its own), the Web API's and
 // the public URL, CORS origins and REDIS_URL.
 import express from 'express';
+import { originFix } from '../core/cors.js';
 import { serviceUrlProblem } from '../core/options.js';
 import { ConfigError, list, parseUrl, text, type Env } from './env.js';
 
@@ -82,19 +83,14 @@ export function apiUrl(env: Env): string | undefined {
   return url.href.replace(/\/+$/, '');
 }
 
-/** Each origin as a browser sends it: scheme, host and port, with no path or trailing slash. */
-export function corsOrigins(env: Env): true | string[] | undefined {
+/** Each origin as a browser sends it: scheme, host and port, with no path or trailing slash; `*` for any. */
+export function corsOrigins(env: Env): string[] | undefined {
   const origins = list(env, 'CORS_ORIGINS');
   if (origins === undefined) return undefined;
-  if (origins.includes('*')) return true;
   for (const origin of origins) {
-    const url = parseUrl(origin);
-    if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== origin) {
-      const hint = url === undefined ? `https://${origin.replace(/\/+$/, '')}` : url.origin;
-      throw new ConfigError(
-        `CORS_ORIGINS: "${origin}" is not an origin as browsers send it: write ${hint} (scheme, host and port, no path or trailing slash)`,
-      );
-    }
+    const fix = origin === '*' ? undefined : originFix(origin);
+    if (fix !== undefined)
+      throw new ConfigError(`CORS_ORIGINS: "${origin}" is not an origin as browsers send it: ${fix}`);
   }
   return origins;
 }

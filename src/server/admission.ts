@@ -4,8 +4,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { errorBody } from '../core/errors.js';
-import { sendJson } from '../respond.js';
-import { MAX_CONNECTIONS as SPOTIFY_CONNECTIONS } from '../spotify.js';
+import { sendJson } from '../node/http.js';
+import { MAX_CONNECTIONS as SPOTIFY_CONNECTIONS } from '../node/spotify.js';
 
 /** Requests of one connection worked on at once; later ones wait, unread, their socket paused. */
 export const PER_CONNECTION = 8;

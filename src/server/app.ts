@@ -1,18 +1,17 @@
-// The standalone server's request handler: health check, CORS, the check page, the token routes, and JSON for
-// everything else. It dispatches on the path itself, with no Express app around the routes: docs/decisions/
-// standalone-without-express.md says why.
+// The standalone server's request handler: health check, the token routes, the check page, and JSON for everything
+// else. It dispatches on the path itself, with no Express app around the routes: docs/decisions/
+// standalone-without-express.md says why. Paths are read by the one rule every door shares.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger as PinoLogger } from 'pino';
-import { TokenSwapOptionError, type RefreshTokenCipher, type TokenSwapOptions } from '../index.js';
-import { tokenSwapPaths, type PathHandler } from '../router.js';
+import { TokenSwapOptionError, type RefreshTokenCipher } from '../index.js';
+import { NodeExchange, nodeFlow, type TokenSwapOptions } from '../node/router.js';
 import { checkPage, checkRedirectUri } from './check/routes.js';
 import { NOT_FOUND, serverError } from '../core/errors.js';
+import type { TokenFlow } from '../core/flow.js';
 import { DEFAULT_ACCOUNTS_URL } from '../core/options.js';
-import { matchingPath } from '../core/routes.js';
-import { parseUrl } from '../core/values.js';
-import { sendJson } from '../respond.js';
+import { pathOf } from '../core/paths.js';
+import { sendJson } from '../node/http.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
 
 export interface AppState {
@@ -38,10 +37,10 @@ export interface AppParts {
 
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** tokenSwap()'s routes; a refusal of its options is reported under the variable that fed the option. */
-function tokenRoutes(options: TokenSwapOptions): Map<string, PathHandler> {
+/** tokenSwap()'s flow; a refusal of its options is reported under the variable that fed the option. */
+function tokenRoutes(options: TokenSwapOptions): TokenFlow<NodeExchange> {
   try {
-    return tokenSwapPaths(options);
+    return nodeFlow(options);
   } catch (error) {
     if (!(error instanceof TokenSwapOptionError)) throw error;
     const message = error.message.replace(/^spotify-token-swap: /, '');
@@ -64,6 +63,7 @@ function routerOptions(parts: AppParts): TokenSwapOptions {
     ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
+    ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
   };
 }
@@ -96,25 +96,15 @@ function checkApp(parts: AppParts): Express {
 const notFound = (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 404, NOT_FOUND);
 const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The server failed to handle the request').body);
 
-/**
- * A request's path as routes are matched (`matchingPath`: as Express matches them), without the query. An
- * absolute-form target (`POST http://host/swap`) is reduced to its path.
- */
-export function pathOf(url = '/'): string {
-  // A target that is neither (`*`, a malformed URL) matches no route.
-  const path = url.startsWith('/') ? url : (parseUrl(url)?.pathname ?? '');
-  const query = path.indexOf('?');
-  return matchingPath(query === -1 ? path : path.slice(0, query));
+/** The health check: GET or HEAD of /healthz, its path read as every other (any case, a trailing slash, a query). */
+export function isHealthCheck(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req.url ?? '/') === '/healthz';
 }
 
 export function createApp(parts: AppParts): App {
   const { config, rateLimitDegraded, state } = parts;
-  const routes = tokenRoutes(routerOptions(parts));
+  const flow = tokenRoutes(routerOptions(parts));
   const check = config.loginCheck ? checkApp(parts) : undefined;
-  const allowCors =
-    config.corsOrigins === undefined
-      ? undefined
-      : cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
 
   // Draining is 503, so load balancers stop sending. A rate limit without its store is 200: every instance shares
   // the store, and taking them all out of rotation would turn a missing limit into an outage.
@@ -125,19 +115,15 @@ export function createApp(parts: AppParts): App {
     return sendJson(res, 200, { status: 'ok', ...proxy });
   };
 
-  const dispatch = (req: IncomingMessage, res: ServerResponse, path: string): void => {
-    const route = routes.get(path);
-    if (route !== undefined) route(req, res);
-    else if (check !== undefined && (path === '/check' || path.startsWith('/check/'))) void check(req, res);
-    else notFound(req, res);
-  };
-
   return (req, res) => {
     try {
-      const path = pathOf(req.url);
-      if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) health(res);
-      else if (allowCors === undefined) dispatch(req, res, path);
-      else allowCors(req, res, (error?: unknown) => (error === undefined ? dispatch(req, res, path) : failed(res)));
+      const target = req.url ?? '/';
+      const routes = flow.match(target);
+      if (routes !== undefined) return void flow.serve(routes, new NodeExchange(req, res));
+      if (isHealthCheck(req)) return health(res);
+      const path = pathOf(target) ?? '';
+      if (check !== undefined && (path === '/check' || path.startsWith('/check/'))) void check(req, res);
+      else notFound(req, res);
     } catch {
       failed(res);
     }

@@ -40,8 +40,8 @@ interface CommonConfig {
   /** Requests per minute per client IP; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   redisUrl: string | undefined;
-  /** `true` for any origin (`*`), a list of origins, or undefined for no CORS at all. */
-  corsOrigins: true | string[] | undefined;
+  /** The origins browsers may call from (`*` for any), or undefined for no CORS at all. */
+  corsOrigins: string[] | undefined;
   /** A hop count or Express's list of trusted proxies; never `true`, which would let clients choose their address. */
   trustProxy: number | string | undefined;
   logLevel: LogLevel;

@@ -4,8 +4,7 @@ import { pino, type Logger } from 'pino';
 import { DEFAULT_TIMEOUT_MS } from '../core/options.js';
 import type { RefreshTokenCipher } from '../index.js';
 import { admission } from './admission.js';
-import { createApp, type App, type AppState } from './app.js';
-import { redirectUriProblems } from './redirect-uri-lint.js';
+import { createApp, isHealthCheck, type App, type AppState } from './app.js';
 import { checkRedirectUri } from './check/routes.js';
 import { readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js';
 import { listen } from './listen.js';
@@ -51,7 +50,7 @@ function serve(server: Server, app: App, state: AppState, config: ServerConfig, 
   // naming the variable, rather than left to a limit that trips for everyone at once. Read here, where it costs no
   // layer of the app.
   const watchProxy = config.trustProxy === undefined && config.rateLimitPerMinute > 0;
-  const admit = admission(app, config.maxInFlight, (req) => req.url === '/healthz');
+  const admit = admission(app, config.maxInFlight, isHealthCheck);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (state.draining) res.setHeader('Connection', 'close');
     if (watchProxy && state.untrustedProxySeen !== true && throughProxy(req)) {
@@ -66,7 +65,7 @@ function serve(server: Server, app: App, state: AppState, config: ServerConfig, 
   });
 }
 
-/** Says where the server listens and what it serves, and what in its settings would make the first login fail. */
+/** Says where the server listens and what it serves. (The router says what in its redirect URIs would fail.) */
 async function announce(
   config: ServerConfig,
   log: Logger,
@@ -97,12 +96,6 @@ async function announce(
   if (config.mode === 'demo') {
     if (demo !== undefined) destination.write(await demo.walkthrough(url, checkUrl));
     return;
-  }
-  // Spotify compares redirect URIs byte for byte: say now what would make the first login fail.
-  for (const redirectUri of [config.spotify.redirectUri, ...(config.allowedRedirectUris ?? [])]) {
-    for (const problem of redirectUriProblems(redirectUri)) {
-      log.warn({ event: 'redirect_uri', redirectUri }, `redirect URI ${redirectUri} ${problem}`);
-    }
   }
   if (config.loginCheck) {
     log.warn(

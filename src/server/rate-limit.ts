@@ -4,7 +4,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { Logger as PinoLogger } from 'pino';
 import { RATE_LIMITED_DESCRIPTION, errorBody } from '../core/errors.js';
 import { errorCode } from '../core/values.js';
-import { sendJson } from '../respond.js';
+import { sendJson } from '../node/http.js';
 import { redisStore } from './redis-store.js';
 
 const WINDOW_MS = 60_000;

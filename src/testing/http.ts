@@ -1,6 +1,6 @@
 // Reading the mock's requests and writing its answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readCappedBody } from '../body.js';
+import { readCappedBody } from '../node/http.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { MAX_CONNECTIONS, neverSent } from '../../src/spotify.js';
+import { MAX_CONNECTIONS, neverSent } from '../../src/node/spotify.js';
 import { plaintextRefreshTokens } from '../../src/index.js';
 import { closeServer, listen, startHarness } from '../helpers/harness.js';
 

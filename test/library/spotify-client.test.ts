@@ -79,7 +79,7 @@ describe('the retry policy', () => {
 
     const tooLong = scripted(status(429, '', '30'), tokens());
     const limited = await failure(client(tooLong.transport, 2_000).refresh('r', { attempts: 0 }));
-    expect({ status: limited.status, retryAfter: limited.headers['Retry-After'] }).toEqual({
+    expect({ status: limited.status, retryAfter: limited.headers['retry-after'] }).toEqual({
       status: 429,
       retryAfter: '30',
     });

@@ -1,29 +1,9 @@
 // How the standalone server finds a request's route without an Express app: paths matched as Express matched them,
 // and each client counted by its address as Express's `req.ip` would have it, TRUST_PROXY included.
 import { request } from 'node:http';
-import { pathOf } from '../../src/server/app.js';
 import { serversStoppedAfterEach, type CheckServer } from '../helpers/check.js';
 
 const start = serversStoppedAfterEach();
-
-describe('pathOf', () => {
-  it.each([
-    ['/swap', '/swap'],
-    ['/swap/', '/swap'],
-    ['/SWAP', '/swap'],
-    ['/Refresh/?x=1', '/refresh'],
-    ['/swap?redirect=/x/', '/swap'],
-    ['/', '/'],
-    ['/?code=abc', '/'],
-    ['/check/', '/check'],
-    ['/check/app.js', '/check/app.js'],
-    ['http://token.example/swap?x=1', '/swap'],
-    ['*', ''],
-    ['http://[::1', ''],
-  ])('%s is matched as %s', (url, path) => {
-    expect(pathOf(url)).toBe(path);
-  });
-});
 
 /** A raw request, so that the target is sent exactly as written (fetch would normalise it). */
 function send(server: CheckServer, method: string, target: string): Promise<{ status: number; body: string }> {

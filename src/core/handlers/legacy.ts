@@ -3,7 +3,9 @@ import { optionalString, type Fields } from '../fields.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { TokenSwapRoute } from '../logging.js';
-import { postRoute, type Reply, type Route, type RouteRequest } from '../route.js';
+import { redirectAnswer, type Answer } from '../answer.js';
+import { postRoute, type DoorRequest, type Route } from '../route.js';
+import { queryOf } from '../paths.js';
 import type { TokenAnswer, UpstreamTrace } from '../spotify.js';
 
 type Grant = (fields: Fields, trace: UpstreamTrace) => Promise<TokenAnswer>;
@@ -39,12 +41,12 @@ function redirectRoute(
   base: string,
   params: (query: URLSearchParams) => Record<string, string | undefined>,
 ): Route {
-  const handle = (request: RouteRequest): Promise<Reply> => {
+  const handle = (request: DoorRequest): Promise<Answer> => {
     const target = new URL(base);
-    for (const [name, value] of Object.entries(params(request.query()))) {
+    for (const [name, value] of Object.entries(params(queryOf(request.target)))) {
       if (value !== undefined) target.searchParams.set(name, value);
     }
-    return Promise.resolve({ status: 303, location: target.href });
+    return Promise.resolve(redirectAnswer(target.href));
   };
   return { method: 'GET', path, event, handle };
 }

@@ -2,7 +2,7 @@
 // filled with what Spotify's answer meant.
 import { readFileSync } from 'node:fs';
 import { escapeHtml } from '../../html.js';
-import { redirectUriProblems } from '../redirect-uri-lint.js';
+import { redirectUriProblems } from '../../core/redirect-uri-lint.js';
 import { clientRows, clientsJson } from './clients.js';
 import type { LoginAttempt } from './login.js';
 

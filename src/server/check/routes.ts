@@ -2,7 +2,7 @@
 // PKCE), and a callback page whose script swaps and refreshes through this server's own routes, as an app would.
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import { errorBody } from '../../core/errors.js';
-import { sendJson } from '../../respond.js';
+import { sendJson } from '../../node/http.js';
 import { challengeOf, loginCookie, newAttempt } from './login.js';
 import { ASSETS, callbackOutcome, checkPages } from './pages.js';
 import { fetchProfile } from './profile.js';

@@ -2,11 +2,11 @@
 // never left. Under Bun, whose undici is a stand-in that sends nothing, the router uses the fetch transport instead.
 import { stringify } from 'node:querystring';
 import { Pool } from 'undici';
-import { MAX_BODY_BYTES, createSpotifyClient, type SpotifyClient, type Transport } from './core/spotify.js';
-import { errorCode } from './core/values.js';
-import { fetchTransport } from './fetch/transport.js';
+import { MAX_BODY_BYTES, createSpotifyClient, type SpotifyClient, type Transport } from '../core/spotify.js';
+import { errorCode } from '../core/values.js';
+import { fetchTransport } from '../fetch/transport.js';
 
-export type { UpstreamTrace } from './core/spotify.js';
+export type { UpstreamTrace } from '../core/spotify.js';
 
 /**
  * At most this many connections to Spotify at once; further calls wait in the pool's queue, inside their deadline.
@@ -54,13 +54,17 @@ function poolTransport(tokenUrl: string): Transport {
 /** Bun ships an undici whose Pool sends nothing; its fetch is real. */
 const undiciIsStandIn = typeof process !== 'undefined' && process.versions.bun !== undefined;
 
-/** The router's Spotify client: on the undici Pool, or on fetch where the Pool is a stand-in. */
+/** The transport to Spotify on Node: the undici Pool, or fetch where the Pool is a stand-in. */
+export function nodeTransport(tokenUrl: string): Transport {
+  return undiciIsStandIn ? fetchTransport(tokenUrl, fetch) : poolTransport(tokenUrl);
+}
+
+/** The router's Spotify client. */
 export function createNodeSpotifyClient(options: {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
 }): SpotifyClient {
-  const transport = undiciIsStandIn ? fetchTransport(options.tokenUrl, fetch) : poolTransport(options.tokenUrl);
-  return createSpotifyClient(options, transport);
+  return createSpotifyClient(options, nodeTransport(options.tokenUrl));
 }

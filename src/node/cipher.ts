@@ -14,9 +14,9 @@ import {
   VERSION,
   checkSecrets,
   type RefreshTokenCipher,
-} from './core/sealed-format.js';
+} from '../core/sealed-format.js';
 
-export { plaintextRefreshTokens, type RefreshTokenCipher } from './core/sealed-format.js';
+export { plaintextRefreshTokens, type RefreshTokenCipher } from '../core/sealed-format.js';
 
 /**
  * IVs are cut from a buffer of random bytes filled 128 IVs at a time: one call into OpenSSL's generator for every
