@@ -23,15 +23,32 @@ type Call = (this: ServerResponse, ...args: unknown[]) => unknown;
 /** Headers of a middleware's own body: the core's answer has its own. */
 const BODY_HEADERS = ['content-type', 'content-length', 'transfer-encoding', 'content-encoding', 'etag'];
 
-/** A middleware at work on a response: what it has decided, and the calls the response had before. */
+/** A middleware at work on a response: how to end its wait, the calls the response had before, and its refusal. */
 interface HookRun {
-  /** Ends the wait with `decision`; when the middleware answered by itself, first sends that answer on. */
+  /** Ends the wait with `decision`; a refusal keeps the stand-ins in place until the core's answer is written. */
   settle(decision: HookDecision): void;
+  /** Puts the response's own calls back. */
+  restore(): void;
   originals: Record<Write, Call>;
+  /** Set once the middleware refused: what it writes after that goes nowhere, its refusal is the core's to answer. */
+  refused: boolean;
 }
 
-/** The middleware at work on each response, while it works. */
+/** The middleware at work on each response, while it works, and after it refused until the answer is written. */
 const runs = new WeakMap<ServerResponse, HookRun>();
+
+const ignore = (): void => {};
+
+/**
+ * Called before the core's answer is written: a response a middleware refused gets its own calls back. What that
+ * middleware writes later meets an ended response, whose error then goes to a listener rather than crashing.
+ */
+export function releaseResponse(res: ServerResponse): void {
+  const run = runs.get(res);
+  if (run === undefined) return;
+  run.restore();
+  res.on('error', ignore);
+}
 
 /** A response's three calls, by name. */
 const callsOf = (res: ServerResponse) => res as unknown as Record<Write, Call>;
@@ -48,10 +65,13 @@ function current(res: ServerResponse, name: Write, standIn: Call): Call {
  * status and its headers but those of its body; any other answer (a CORS preflight's 204) goes out as it wrote it.
  */
 function answering(res: ServerResponse, run: HookRun, name: Write, args: unknown[]): unknown {
-  if (res.statusCode >= 400) {
-    for (const header of BODY_HEADERS) res.removeHeader(header);
-    run.settle(middlewareRefusal(res.statusCode, res.getHeader('retry-after')));
-    return name === 'end' ? res : true;
+  if (run.refused || res.statusCode >= 400) {
+    if (!run.refused) {
+      run.refused = true;
+      for (const header of BODY_HEADERS) res.removeHeader(header);
+      run.settle(middlewareRefusal(res.statusCode, res.getHeader('retry-after')));
+    }
+    return name === 'write' ? true : res;
   }
   const original = run.originals[name];
   run.settle({ answered: res.statusCode });
@@ -63,6 +83,7 @@ function answering(res: ServerResponse, run: HookRun, name: Write, args: unknown
 function writeHeadDuringHook(this: ServerResponse, ...args: unknown[]): unknown {
   const run = runs.get(this);
   if (run === undefined) return current(this, 'writeHead', writeHeadDuringHook).apply(this, args);
+  if (run.refused) return this;
   const [status, ...rest] = args;
   if (typeof status === 'number') this.statusCode = status;
   // writeHead(status, [reason], headers): its headers are kept as if set one by one.
@@ -106,15 +127,18 @@ function runHook(hook: Middleware, req: IncomingMessage, res: ServerResponse): P
       own[name] = Object.hasOwn(res, name);
     }
     let settled = false;
-    const finish = (done: () => void): void => {
-      if (settled) return;
-      settled = true;
+    const restore = (): void => {
       for (let i = WRITES.length - 1; i >= 0; i--) {
         const name = WRITES[i]!;
         if (own[name]) calls[name] = originals[name];
         else delete (calls as Partial<Record<Write, Call>>)[name];
       }
       runs.delete(res);
+    };
+    const finish = (done: () => void): void => {
+      if (settled) return;
+      settled = true;
+      if (!run.refused) restore();
       res.off('close', onClose);
       done();
     };
@@ -123,7 +147,8 @@ function runHook(hook: Middleware, req: IncomingMessage, res: ServerResponse): P
       finish(() => reject(error instanceof Error ? error : new Error('A rateLimit hook failed')));
     const onClose = (): void => settle({ answered: undefined });
     res.once('close', onClose);
-    runs.set(res, { settle, originals });
+    const run: HookRun = { settle, restore, originals, refused: false };
+    runs.set(res, run);
     for (const name of WRITES) calls[name] = STAND_INS[name];
 
     const next = (error?: unknown): void => (error === undefined || error === null ? settle(undefined) : fail(error));

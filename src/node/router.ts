@@ -6,6 +6,7 @@ import { tokenFlow } from '../core/flow.js';
 import { fail, resolveOptions, type CommonHooks, type CommonOptions } from '../core/options.js';
 import { hooksDecision, type Middleware } from './middleware.js';
 import { readCappedBody, writeAnswer } from './http.js';
+import { releaseResponse } from './middleware.js';
 import { createNodeSpotifyClient } from './spotify.js';
 
 export type { Middleware } from './middleware.js';
@@ -66,6 +67,7 @@ export class NodeExchange implements Exchange {
   }
 
   respond(answer: Answer): number | undefined {
+    releaseResponse(this.res);
     return writeAnswer(this.res, answer);
   }
 }

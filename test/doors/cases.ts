@@ -1,14 +1,24 @@
-// The cases every Fetch door must pass, whatever runs it: the handler called directly on Node, and the recipes served
-// by workerd, Deno, Bun and the Lambda adapter. Each door gives `send` and the mock Spotify it was configured with;
-// `smoke` marks the subset run in every runtime.
+// The cases every door must pass, whatever runs it: the router in Express 5, Express 4, Connect and node:http, the
+// standalone server's bin, the Fetch handler called directly, the Lambda adapter, and (the `smoke` subset) the recipes
+// served by workerd, Deno and Bun. Each door gives `send` and the mock Spotify it was configured with, and says which
+// of the doors' options it was built with, so that a case that needs one runs where it can fail.
 import { expect } from '@jest/globals';
 import { aesGcmCipher } from '../../src/index.js';
 import type { MockSpotify } from '../../src/testing/index.js';
 import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
 import { remember } from '../helpers/secrets.js';
 
+/**
+ * What a door may have been built with: `cors` is `{ origins: [ALLOWED_ORIGIN] }`; `refusingHook` is a rateLimit hook
+ * that refuses a request with an `x-refuse` header (TEST_HOOK_STYLES on Node, a verdict elsewhere) and lets the rest on.
+ */
+export type DoorOption = 'cors' | 'refusingHook';
+
 export interface Door {
-  /** Sends a request to `path` under the door's base path (`/swap`, `/refresh`, …). */
+  /**
+   * Sends a request to `path` under the door's base path (`/swap`, `/refresh`, …), exactly as written where the door
+   * can take a raw target.
+   */
   send(path: string, init?: RequestInit): Promise<Response>;
   spotify: MockSpotify;
 }
@@ -16,8 +26,22 @@ export interface Door {
 export interface DoorCase {
   name: string;
   smoke: boolean;
+  /** The door options the case needs; a door built without them does not run it. */
+  needs?: DoorOption;
   run(door: Door): Promise<void>;
 }
+
+export const ALLOWED_ORIGIN = 'https://app.example';
+
+/**
+ * The ways a Connect/Express middleware refuses a request, which the refusing hook on Node takes from `x-refuse`:
+ * each must come out as the documented JSON 429 with an integer Retry-After.
+ */
+export const TEST_HOOK_STYLES = ['writeHead', 'write', 'end', 'verdict'] as const;
+
+/** The cases a runner runs on a door built with `options`. */
+export const casesFor = (options: readonly DoorOption[]) =>
+  cases.filter((c) => c.needs === undefined || options.includes(c.needs));
 
 /** The Node cipher with the doors' secrets: what it seals opens in every door, and the other way round. */
 const nodeCipher = aesGcmCipher(SECRETS);
@@ -177,6 +201,78 @@ export const cases: DoorCase[] = [
       await expectTokens(await door.send('/Swap/', form({ code: code(door) })));
       await expectError(await door.send('/swap//', form({ code: code(door) })), 404, 'not_found');
       await expectError(await door.send('/swapped', form({ code: code(door) })), 404, 'not_found');
+    },
+  },
+  {
+    name: 'resolves dot segments, their encoded forms and backslashes as a URL parser does, on every door',
+    smoke: false,
+    async run(door) {
+      await expectTokens(await door.send('/x/../swap', form({ code: code(door) })));
+      await expectTokens(await door.send('/x/%2e%2E/swap', form({ code: code(door) })));
+      await expectTokens(await door.send('/x\\..\\swap', form({ code: code(door) })));
+      await expectError(await door.send('/x/swap', form({ code: code(door) })), 404, 'not_found');
+    },
+  },
+  {
+    name: 'takes a body that starts with a byte order mark, JSON or form, as the same body without it',
+    smoke: false,
+    async run(door) {
+      const bom = '\uFEFF';
+      await expectTokens(await door.send('/swap', { ...json({}), body: bom + JSON.stringify({ code: code(door) }) }));
+      await expectTokens(await door.send('/swap', { ...form({}), body: bom + `code=${code(door)}` }));
+    },
+  },
+  {
+    name: 'answers a refusal of its rateLimit hook, however the hook says it, with the JSON 429 and an integer Retry-After',
+    smoke: false,
+    needs: 'refusingHook',
+    async run(door) {
+      const calls = door.spotify.requests.length;
+      for (const style of TEST_HOOK_STYLES) {
+        const refused = await door.send('/swap', {
+          ...form({ code: 'unused' }),
+          headers: { ...form({}).headers, 'x-refuse': style },
+        });
+        expect({ style, retryAfter: refused.headers.get('retry-after') }).toEqual({ style, retryAfter: '3' });
+        const answer = await expectError(refused, 429, 'too_many_requests');
+        expect(Object.keys(answer)).toEqual(['error', 'error_description']);
+      }
+      expect(door.spotify.requests.length).toBe(calls);
+      await expectTokens(await door.send('/swap', form({ code: code(door) })));
+    },
+  },
+  {
+    name: 'answers a preflight from a listed origin, and lets that origin read the answers; no other origin',
+    smoke: false,
+    needs: 'cors',
+    async run(door) {
+      const preflight = (origin: string) =>
+        door.send('/swap', {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+          },
+        });
+      const allowed = await preflight(ALLOWED_ORIGIN);
+      expect(allowed.status).toBe(204);
+      expect(allowed.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+      expect(allowed.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(allowed.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('content-type');
+      const denied = await preflight('https://evil.example');
+      expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+      expect(denied.headers.get('access-control-allow-methods')).toBeNull();
+
+      const swap = (origin: string) =>
+        door.send('/swap', { ...form({ code: code(door) }), headers: { ...form({}).headers, origin } });
+      const answered = await swap(ALLOWED_ORIGIN);
+      await expectTokens(answered);
+      expect(answered.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+      expect(answered.headers.get('vary')).toMatch(/origin/i);
+      const other = await swap('https://evil.example');
+      await expectTokens(other);
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
     },
   },
   {

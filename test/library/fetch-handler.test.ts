@@ -1,7 +1,6 @@
-// spotify-token-swap/fetch on Node, called directly: the shared door cases, then what only this door has (basePath,
-// the fetch option, the rateLimit function, HEAD, the legacy routes) and its option checks.
+// spotify-token-swap/fetch on Node, called directly: what only this door has (basePath, the fetch option, the
+// rateLimit function, HEAD, the legacy routes) and its option checks. test/doors/fetch.test.ts runs the shared cases.
 import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandlerOptions } from '../../src/fetch/index.js';
-import { cases } from '../doors/cases.js';
 import { REDIRECT_URI, SECRETS, mockSpotifyOptions } from '../helpers/harness.js';
 import { sharedMockSpotify } from '../helpers/mock.js';
 import { logLines, remember, spyLogger } from '../helpers/secrets.js';
@@ -28,16 +27,6 @@ const code = () => {
   remember(issued);
   return issued;
 };
-
-describe('the shared door cases', () => {
-  const handler = () => tokenSwapHandler(options());
-  for (const doorCase of cases) {
-    it(doorCase.name, () => {
-      const handle = handler();
-      return doorCase.run({ spotify, send: (path, init) => handle(at(`/spotify${path}`, init)) });
-    });
-  }
-});
 
 describe('tokenSwapHandler', () => {
   it('serves at the root by default, and at a base path with or without its trailing slash', async () => {

@@ -1,31 +1,6 @@
-// spotify-token-swap/lambda: the shared door cases through Function URL events (payload format 2.0), then what the
-// adapter itself must carry across: base64 bodies, cookies, joined headers, the query string, Set-Cookie, binary.
-import { aesGcmCipher, tokenSwapHandler } from '../../src/fetch/index.js';
+// spotify-token-swap/lambda: what the adapter itself must carry across (base64 bodies, cookies, joined headers, the
+// query string, Set-Cookie, binary). test/doors/lambda.test.ts runs the shared cases through Function URL events.
 import { lambdaHandler } from '../../src/lambda/index.js';
-import { cases } from '../doors/cases.js';
-import { SECRETS, mockSpotifyOptions } from '../helpers/harness.js';
-import { functionUrlEvent, responseOf } from '../helpers/lambda-events.js';
-import { sharedMockSpotify } from '../helpers/mock.js';
-import { spyLogger } from '../helpers/secrets.js';
-
-const spotify = sharedMockSpotify();
-
-describe('the shared door cases, through Function URL events', () => {
-  for (const doorCase of cases) {
-    it(doorCase.name, () => {
-      const handler = lambdaHandler(
-        tokenSwapHandler({
-          ...mockSpotifyOptions(spotify),
-          hooks: { refreshTokenCipher: aesGcmCipher(SECRETS), logger: spyLogger },
-        }),
-      );
-      return doorCase.run({
-        spotify,
-        send: async (path, init) => responseOf(await handler(functionUrlEvent(path, init))),
-      });
-    });
-  }
-});
 
 describe('lambdaHandler', () => {
   /** A handler that answers with what it received. */

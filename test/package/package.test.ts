@@ -176,18 +176,25 @@ it('works from CommonJS in Node, with require() of the CommonJS build', () => {
   expect(result).toBe(SWAPPED);
 });
 
-it('loads spotify-token-swap/fetch and /lambda from an ES module and from CommonJS', () => {
-  const check = 'console.log([typeof tokenSwapHandler, typeof aesGcmCipher, typeof lambdaHandler].join());\n';
+it('loads spotify-token-swap/fetch and /lambda from an ES module and from CommonJS, /fetch as its Node build', () => {
+  // On Node the `node` condition picks the build that seals with node:crypto: its cipher answers at once, where
+  // WebCrypto's answers with a promise.
+  const check = `console.log([typeof tokenSwapHandler, typeof lambdaHandler,
+  typeof aesGcmCipher('a-test-secret-that-is-long-enough-1').encrypt('token')].join());\n`;
   write({
     'node/doors.mjs': `import { tokenSwapHandler, aesGcmCipher } from 'spotify-token-swap/fetch';
 import { lambdaHandler } from 'spotify-token-swap/lambda';
-${check}`,
+${check}console.log(import.meta.resolve('spotify-token-swap/fetch'));\n`,
     'node/doors.cjs': `const { tokenSwapHandler, aesGcmCipher } = require('spotify-token-swap/fetch');
 const { lambdaHandler } = require('spotify-token-swap/lambda');
-${check}`,
+${check}console.log(require.resolve('spotify-token-swap/fetch'));\n`,
   });
-  expect(run('node', ['node/doors.mjs']).trim()).toBe('function,function,function');
-  expect(run('node', ['node/doors.cjs']).trim()).toBe('function,function,function');
+  const [esm, esmPath] = run('node', ['node/doors.mjs']).trim().split('\n');
+  expect(esm).toBe('function,function,string');
+  expect(esmPath).toMatch(/dist\/esm\/fetch\/node\.js$/);
+  const [cjs, cjsPath] = run('node', ['node/doors.cjs']).trim().split('\n');
+  expect(cjs).toBe('function,function,string');
+  expect(cjsPath).toMatch(/dist\/cjs\/fetch\/node\.js$/);
 });
 
 describe("in a user's Jest", () => {

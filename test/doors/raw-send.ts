@@ -1,0 +1,28 @@
+// Sending a request to a door on loopback with its target exactly as written (fetch would resolve `..` and `\` first),
+// and reading the answer as a Fetch API Response, as the shared cases read every door's.
+import { request } from 'node:http';
+
+export function rawSend(baseUrl: string, target: string, init: RequestInit = {}): Promise<Response> {
+  const { hostname, port } = new URL(baseUrl);
+  const headers = Object.fromEntries(new Headers(init.headers));
+  const body = init.body === undefined || init.body === null ? undefined : String(init.body as string);
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method: init.method ?? 'GET', path: target, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const one of Array.isArray(value) ? value : [value ?? '']) answer.append(name, one);
+        }
+        const status = res.statusCode ?? 0;
+        const bytes = [204, 304].includes(status) ? null : Buffer.concat(chunks);
+        resolve(new Response(bytes, { status, headers: answer }));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
