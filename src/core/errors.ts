@@ -54,7 +54,6 @@ export type TokenSwapReason =
   | 'not_found'
   | 'rate_limited'
   | 'hook_refused'
-  | 'server_busy'
   // This server failed.
   | 'hook_failed'
   | 'cipher_failed'

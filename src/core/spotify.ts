@@ -48,7 +48,7 @@ export interface SpotifyClientOptions {
 type GrantType = 'authorization_code' | 'refresh_token';
 
 /** What one attempt came to. `neverSent` is true only when the transport can prove the request never left. */
-export type Outcome =
+export type Attempt =
   | { kind: 'answer'; status: number; retryAfter: string | string[] | null | undefined; body: string }
   | { kind: 'timeout' }
   | { kind: 'unreachable'; neverSent: boolean }
@@ -56,13 +56,13 @@ export type Outcome =
 
 /**
  * One POST of a form to Spotify's token URL, with the headers given, abandoned when `signal` aborts. It never
- * rejects: every failure is an Outcome. Reads at most MAX_BODY_BYTES of the answer.
+ * rejects: every failure is an Attempt. Reads at most MAX_BODY_BYTES of the answer.
  */
 export type Transport = (
   form: Readonly<Record<string, string>>,
   headers: Readonly<Record<string, string>>,
   signal: AbortSignal,
-) => Promise<Outcome>;
+) => Promise<Attempt>;
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF_MS = 100;
@@ -75,7 +75,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * retried only when the request provably never reached Spotify; a refresh also on
  * 5xx, on 429 with a Retry-After, and on connection failures. No 4xx is ever retried.
  */
-function retryDelay(grant: GrantType, outcome: Outcome, attempts: number): number | undefined {
+function retryDelay(grant: GrantType, outcome: Attempt, attempts: number): number | undefined {
   if (attempts >= MAX_ATTEMPTS) return undefined;
   const backoff = BACKOFF_MS * 2 ** (attempts - 1);
   if (outcome.kind === 'unreachable' && outcome.neverSent) return backoff;
@@ -189,7 +189,7 @@ function passThrough(status: number, body: unknown): OAuthError {
     : new OAuthError(status, code, description as string, reason);
 }
 
-function interpret(outcome: Outcome, timeoutMs: number): TokenSet {
+function interpret(outcome: Attempt, timeoutMs: number): TokenSet {
   switch (outcome.kind) {
     case 'timeout':
       throw new OAuthError(504, 'gateway_timeout', `Spotify did not answer within ${timeoutMs} ms`, 'spotify_timeout');

@@ -1,5 +1,7 @@
 // spotify-token-swap/lambda: a Fetch API handler as an AWS Lambda handler for payload format 2.0 (Function URLs and
 // HTTP APIs). Small and dependency-free: the event becomes a Request, the Response becomes the result.
+import { jsonAnswer } from '../core/answer.js';
+import { errorBody } from '../core/errors.js';
 
 /** What Lambda hands a function behind a Function URL or an HTTP API (payload format 2.0); the fields read here. */
 export interface LambdaHttpEvent {
@@ -42,7 +44,8 @@ function base64Of(bytes: Uint8Array): string {
 /** The event as the Request it stands for. */
 export function requestOf(event: LambdaHttpEvent): Request {
   const method = event.requestContext.http.method.toUpperCase();
-  const host = event.requestContext.domainName ?? event.headers?.host ?? 'lambda.invalid';
+  // The function's own domain: a Host header is the client's to write.
+  const host = event.requestContext.domainName ?? 'lambda.invalid';
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
@@ -72,6 +75,15 @@ export async function resultOf(response: Response): Promise<LambdaHttpResult> {
   };
 }
 
+/** What an event that cannot be read as an HTTP request gets: the documented JSON, never a rejection. */
+function unreadable(): LambdaHttpResult {
+  const { status, headers, body } = jsonAnswer(
+    400,
+    errorBody('invalid_request', 'The event is not an HTTP request of payload format 2.0 that could be read'),
+  );
+  return { statusCode: status, headers, body: body!, isBase64Encoded: false };
+}
+
 /**
  * A Lambda handler for Function URLs and HTTP APIs (payload format 2.0) that serves `handler`, such as the one
  * `tokenSwapHandler()` from `spotify-token-swap/fetch` returns.
@@ -80,5 +92,13 @@ export function lambdaHandler(handler: (request: Request) => Promise<Response>):
   if (typeof handler !== 'function') {
     throw new TypeError('lambdaHandler(handler) needs a Fetch handler, such as tokenSwapHandler({...})');
   }
-  return async (event) => resultOf(await handler(requestOf(event)));
+  return async (event) => {
+    let request: Request;
+    try {
+      request = requestOf(event);
+    } catch {
+      return unreadable();
+    }
+    return resultOf(await handler(request));
+  };
 }

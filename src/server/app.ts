@@ -38,7 +38,7 @@ export interface AppParts {
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** tokenSwap()'s flow; a refusal of its options is reported under the variable that fed the option. */
-function tokenRoutes(options: TokenSwapOptions): TokenFlow<NodeExchange> {
+function tokenFlowOf(options: TokenSwapOptions): TokenFlow<NodeExchange> {
   try {
     return nodeFlow(options);
   } catch (error) {
@@ -103,7 +103,7 @@ export function isHealthCheck(req: IncomingMessage): boolean {
 
 export function createApp(parts: AppParts): App {
   const { config, rateLimitDegraded, state } = parts;
-  const flow = tokenRoutes(routerOptions(parts));
+  const flow = tokenFlowOf(routerOptions(parts));
   const check = config.loginCheck ? checkApp(parts) : undefined;
 
   // Draining is 503, so load balancers stop sending. A rate limit without its store is 200: every instance shares

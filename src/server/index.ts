@@ -45,7 +45,7 @@ const throughProxy = (req: IncomingMessage) => (req.headers['x-forwarded-for'] ?
  * Hands the server's requests to the app, at most so many at once. While draining, each answer says
  * `Connection: close`. It runs before the app, which may answer at once.
  */
-function serve(server: Server, app: App, state: AppState, config: ServerConfig, log: Logger): void {
+function handRequests(server: Server, app: App, state: AppState, config: ServerConfig, log: Logger): void {
   // Behind a host's proxy every request comes from the proxy's address, and all clients share one limit: said once,
   // naming the variable, rather than left to a limit that trips for everyone at once. Read here, where it costs no
   // layer of the app.
@@ -174,7 +174,7 @@ export async function startServer(
       state,
       publicUrl,
     });
-    serve(server, app, state, config, log);
+    handRequests(server, app, state, config, log);
     await announce(config, log, destination, { ...listening, publicUrl }, demo);
     const drainMs = (config.timeoutMs ?? DEFAULT_TIMEOUT_MS) + 2_000;
     return { url: listening.url, stop: drainOnStop(server, state, log, destination, drainMs, release) };

@@ -36,14 +36,14 @@ describe('lambdaHandler', () => {
     });
   });
 
-  it('ignores a body on GET, and names the host from the Host header when the context has none', async () => {
+  it('ignores a body on GET, and names no host of the client’s when the context has none', async () => {
     const result = await echo({
       rawPath: '/x',
       headers: { host: 'api.example' },
       body: 'ignored',
       requestContext: { http: { method: 'GET' } },
     });
-    expect(JSON.parse(result.body)).toMatchObject({ url: 'https://api.example/x', body: [] });
+    expect(JSON.parse(result.body)).toMatchObject({ url: 'https://lambda.invalid/x', body: [] });
   });
 
   it('answers with the status, the headers, Set-Cookie as cookies, and a binary body in base64', async () => {
@@ -66,5 +66,29 @@ describe('lambdaHandler', () => {
 
   it('refuses anything but a handler at construction', () => {
     expect(() => lambdaHandler({} as never)).toThrow(/lambdaHandler\(handler\) needs a Fetch handler/);
+  });
+});
+
+describe('an event the adapter cannot read', () => {
+  const handler = lambdaHandler(() => Promise.resolve(new Response('reached the handler')));
+  const event = (change: Record<string, unknown>) =>
+    ({ rawPath: '/swap', requestContext: { domainName: 'fn.example', http: { method: 'POST' } }, ...change }) as never;
+
+  it.each([
+    ['payload format 1.0, without requestContext.http', { requestContext: { domainName: 'fn.example' } }],
+    ['a body marked base64 that is not', { body: '%%%', isBase64Encoded: true }],
+    ['a header value no Request takes', { headers: { 'x-name': 'caf\u00e9\u2603' } }],
+    ['a domain no URL takes', { requestContext: { domainName: 'a b', http: { method: 'POST' } } }],
+  ])('answers %s with the documented JSON 400, never a rejection', async (_name, change) => {
+    const result = await handler(event(change));
+    expect(result.statusCode).toBe(400);
+    expect(result.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(result.body)).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+  });
+
+  it('takes the host from requestContext.domainName only: a Host header is the client’s to write', async () => {
+    const echo = lambdaHandler((request) => Promise.resolve(new Response(request.url)));
+    const result = await echo(event({ rawPath: '/nothing', headers: { host: 'h/swap?' } }));
+    expect(result.body).toBe('https://fn.example/nothing');
   });
 });

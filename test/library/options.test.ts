@@ -7,6 +7,7 @@ import {
   type TokenSwapOptions,
 } from '../../src/index.js';
 import defaultExport from '../../src/index.js';
+import { tokenSwapHandler, type TokenSwapHandlerOptions } from '../../src/fetch/index.js';
 
 const valid = (): TokenSwapOptions => ({
   clientId: 'client-id',
@@ -228,5 +229,46 @@ describe('TokenSwapOptionError', () => {
     ],
   ])('names the option and a stable code for %s', (_name, change, option, code) => {
     expect(thrown(change)).toMatchObject({ name: 'TokenSwapOptionError', option, code });
+  });
+});
+
+describe('what every door checks when it is built', () => {
+  const doors = {
+    'tokenSwap()': (options: TokenSwapOptions) => tokenSwap(options),
+    'tokenSwapHandler()': (options: TokenSwapOptions) => tokenSwapHandler(options as TokenSwapHandlerOptions),
+  };
+
+  it.each(Object.keys(doors))(
+    '%s says once, through the logger at warn, what Spotify will refuse in a redirect URI',
+    (door) => {
+      const warnings: unknown[] = [];
+      const logger = { info: () => {}, warn: (event: unknown) => warnings.push(event), error: () => {} };
+      doors[door as keyof typeof doors]({
+        ...valid(),
+        redirectUri: 'http://localhost:8080/callback',
+        allowedRedirectUris: ['myapp://callback/'],
+        hooks: { refreshTokenCipher: plaintextRefreshTokens, logger },
+      });
+      expect(warnings).toEqual([
+        {
+          msg: expect.stringMatching(/names localhost/),
+          event: 'redirect_uri',
+          redirectUri: 'http://localhost:8080/callback',
+        },
+        { msg: expect.stringMatching(/ends with a slash/), event: 'redirect_uri', redirectUri: 'myapp://callback/' },
+      ]);
+    },
+  );
+
+  it.each(Object.keys(doors))('%s takes cors origins as browsers send them, and refuses anything else', (door) => {
+    const build = (cors: unknown) => () =>
+      doors[door as keyof typeof doors]({ ...valid(), cors } as unknown as TokenSwapOptions);
+    expect(build({ origins: ['https://app.example', 'http://127.0.0.1:8080'] })).not.toThrow();
+    expect(build({ origins: ['*'] })).not.toThrow();
+    expect(build({ origins: ['https://app.example/'] })).toThrow(/cors\.origins\[0\] .*write https:\/\/app\.example /);
+    expect(build({ origins: ['app.example'] })).toThrow(/write https:\/\/app\.example /);
+    expect(build({ origins: [] })).toThrow(/cors\.origins must list/);
+    expect(build(['https://app.example'])).toThrow(/cors must be \{ origins/);
+    expect(build({ origin: ['https://app.example'] })).toThrow(/did you mean cors\.origins/);
   });
 });

@@ -1,9 +1,9 @@
 // The core's Spotify client with a scripted transport: the retry policy, the deadline and how each answer maps to
 // ours, as pure policy, with no network. The same behaviour end to end, against the mock, is in upstream-failures.
 import { OAuthError } from '../../src/core/errors.js';
-import { createSpotifyClient, type Outcome, type Transport, type UpstreamTrace } from '../../src/core/spotify.js';
+import { createSpotifyClient, type Attempt, type Transport, type UpstreamTrace } from '../../src/core/spotify.js';
 
-const tokens = (extra: Record<string, unknown> = {}): Outcome => ({
+const tokens = (extra: Record<string, unknown> = {}): Attempt => ({
   kind: 'answer',
   status: 200,
   retryAfter: undefined,
@@ -16,7 +16,7 @@ const tokens = (extra: Record<string, unknown> = {}): Outcome => ({
     ...extra,
   }),
 });
-const status = (code: number, body = '', retryAfter?: string): Outcome => ({
+const status = (code: number, body = '', retryAfter?: string): Attempt => ({
   kind: 'answer',
   status: code,
   retryAfter,
@@ -24,7 +24,7 @@ const status = (code: number, body = '', retryAfter?: string): Outcome => ({
 });
 
 /** A transport that answers with the outcomes given, in order, and remembers what it was sent. */
-function scripted(...outcomes: Outcome[]) {
+function scripted(...outcomes: Attempt[]) {
   const sent: { form: Readonly<Record<string, string>>; headers: Readonly<Record<string, string>> }[] = [];
   const transport: Transport = (form, headers) => {
     sent.push({ form, headers });

@@ -93,14 +93,15 @@ const httpDoor = (base: string): Door & { base: string } => ({
   send: (path, init) => fetch(`${base}${path}`, init),
 });
 
-/** Writes a request as it is, such as curl -X POST sends it (no body, no type, no length), and reads the status. */
-async function rawStatus(base: string, request: string): Promise<number> {
+/** Writes a request as it is, such as curl -X POST sends it (no body, no type, no length), and reads the answer's head. */
+async function rawAnswer(base: string, request: string): Promise<{ status: number; head: string }> {
   const { hostname, port, pathname } = new URL(base);
   const socket = connect(Number(port), hostname);
   socket.write(request.replace('{path}', pathname));
   const [chunk] = (await once(socket, 'data')) as [Buffer];
   socket.destroy();
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(chunk.toString())?.[1]);
+  const head = chunk.toString().split('\r\n\r\n', 1)[0]!;
+  return { status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]), head };
 }
 
 /** Runs the smoke cases against the door `start` gives. */
@@ -113,7 +114,17 @@ function smoke(start: () => Promise<Door & { base?: string }>, overHttp = false)
   if (!overHttp) return;
   it('takes a POST with no body, type or length as one without fields, as the router does', async () => {
     const request = 'POST {path}/swap HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
-    expect(await rawStatus(door.base!, request)).toBe(400);
+    expect((await rawAnswer(door.base!, request)).status).toBe(400);
+  });
+  it.each([
+    // Bun hands an HTTP/1.0 request without Host over with a URL that is only a path.
+    ['an HTTP/1.0 request without Host', 'POST {path}/swap HTTP/1.0\r\nContent-Length: 0\r\n\r\n'],
+    // Deno hands `Host: a:99999` over as it came, in a URL no parser takes.
+    ['a Host no URL parser takes', 'POST {path}/swap HTTP/1.1\r\nHost: a:99999\r\nConnection: close\r\n\r\n'],
+  ])('answers %s with the documented JSON, not a page of its own', async (_name, request) => {
+    const { status, head } = await rawAnswer(door.base!, request);
+    expect(status).toBe(400);
+    expect(head.toLowerCase()).toContain('content-type: application/json; charset=utf-8');
   });
 }
 
