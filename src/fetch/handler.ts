@@ -7,8 +7,7 @@ import { tokenFlow, type Exchange } from '../core/flow.js';
 import { fail, resolveOptions, type CommonHooks, type CommonOptions } from '../core/options.js';
 import { decisionOf, type RateLimitVerdict } from '../core/rate-limit.js';
 import { createSpotifyClient, type Transport } from '../core/spotify.js';
-import { readCapped } from './read-capped.js';
-import { fetchTransport } from './transport.js';
+import { fetchTransport, readCapped } from '../core/fetch-transport.js';
 
 export type { RateLimitVerdict } from '../core/rate-limit.js';
 

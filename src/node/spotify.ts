@@ -4,7 +4,7 @@ import { stringify } from 'node:querystring';
 import { Pool } from 'undici';
 import { MAX_BODY_BYTES, createSpotifyClient, type SpotifyClient, type Transport } from '../core/spotify.js';
 import { errorCode } from '../core/values.js';
-import { fetchTransport } from '../fetch/transport.js';
+import { fetchTransport } from '../core/fetch-transport.js';
 
 export type { UpstreamTrace } from '../core/spotify.js';
 

@@ -1,7 +1,7 @@
 // The check page's "logged in as": Spotify's GET /v1/me asked from the server, so that the page loads and connects
 // only to its own origin, and only the profile's name, id and plan travel back.
 import { errorBody } from '../../core/errors.js';
-import { readCapped } from '../../fetch/read-capped.js';
+import { readCapped } from '../../core/fetch-transport.js';
 
 const TIMEOUT_MS = 5_000;
 const MAX_BYTES = 64 * 1024;
