@@ -46,12 +46,32 @@ createServer(async (req, res) => {
 }).listen(Number(env.PORT), '127.0.0.1');
 `,
 );
+writeFileSync(
+  join(dir, 'node-router-server.mjs'),
+  `// The router on bare node:http, the cheapest way Node serves it: what the Fetch handler on Node is held against.
+import { createServer } from 'node:http';
+import { aesGcmCipher, tokenSwap } from 'spotify-token-swap';
+const env = process.env;
+const router = tokenSwap({
+  clientId: env.SPOTIFY_CLIENT_ID, clientSecret: env.SPOTIFY_CLIENT_SECRET, redirectUri: env.SPOTIFY_REDIRECT_URI,
+  accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
+  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS.split(',')) },
+});
+const notFound = (res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{}');
+createServer((req, res) => {
+  if (!req.url.startsWith('/spotify/')) return notFound(res);
+  req.url = req.url.slice('/spotify'.length);
+  router(req, res, () => notFound(res));
+}).listen(Number(env.PORT), '127.0.0.1');
+`,
+);
 writeFileSync(join(dir, 'deno.ts'), readFileSync(join(root, 'examples/deno/main.ts')));
 writeFileSync(join(dir, 'bun.ts'), readFileSync(join(root, 'examples/bun/server.ts')));
 writeFileSync(join(dir, 'express-app.mjs'), readFileSync(join(root, 'test/fixtures/express-app.mjs')));
 
 const TARGETS = {
   'router, Node': [process.execPath, ['express-app.mjs']],
+  'router, Node (node:http)': [process.execPath, ['node-router-server.mjs']],
   'router, Bun': [bin('bun'), ['express-app.mjs']],
   'handler, Node (node:http adapter)': [process.execPath, ['node-fetch-server.mjs']],
   'handler, Deno (Deno.serve)': [bin('deno'), ['run', '--cached-only', '--allow-net', '--allow-env', 'deno.ts']],
@@ -142,18 +162,26 @@ for (let r = -1; r < ROUNDS; r++) {
 
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 console.log(`### ${CONNECTIONS} connections, ${SECONDS} s rounds, median of ${ROUNDS}; CPU per request from /proc\n`);
-console.log('| route | target | req/s | CPU µs per request | CPU ÷ router on Node |');
-console.log('|---|---|---:|---:|---:|');
+console.log('| route | target | req/s | CPU µs per request | CPU ÷ router on Node | CPU ÷ router on node:http |');
+console.log('|---|---|---:|---:|---:|---:|');
+const checks = [];
 for (const route of ['refresh', 'swap']) {
-  const base = median(results[`${route}|router, Node`].map((x) => x.cpu));
+  const cpuOfTarget = (name) => median(results[`${route}|${name}`].map((x) => x.cpu));
+  const base = cpuOfTarget('router, Node');
+  const bare = cpuOfTarget('router, Node (node:http)');
   for (const name of Object.keys(TARGETS)) {
     const runs = results[`${route}|${name}`];
     const cpu = median(runs.map((x) => x.cpu));
     console.log(
-      `| ${route} | ${name} | ${round(median(runs.map((x) => x.rps)))} | ${round(cpu)} | ${round(cpu / base, 2)} |`,
+      `| ${route} | ${name} | ${round(median(runs.map((x) => x.rps)))} | ${round(cpu)} | ${round(cpu / base, 2)} | ${round(cpu / bare, 2)} |`,
     );
   }
+  const ratio = cpuOfTarget('handler, Node (node:http adapter)') / bare;
+  checks.push(
+    `${route}: the handler on Node costs ${round(ratio, 2)} × the router on node:http (target ≤ 1.5): ${ratio <= 1.5 ? 'met' : 'NOT MET'}`,
+  );
 }
+console.log(`\n${checks.join('\n')}`);
 
 await stopAll();
 await spotify.close();
