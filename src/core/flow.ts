@@ -189,10 +189,22 @@ export function tokenFlow<R extends Exchange>(
         }
         if (cors !== undefined && answer !== undefined) withCors(cors, origin, answer);
       }
-      if (answer !== undefined) status = request.respond(answer);
+      if (answer !== undefined) status = respond(request, answer);
       logRequest(config.logger, route?.event ?? path.event, started, status, failure, trace);
     },
   };
+}
+
+/**
+ * Sends the answer through the door. A host's own writer that throws (a wrapped `res.end`) loses the answer, not the
+ * process: the request is logged as one whose client got nothing.
+ */
+function respond(request: Exchange, answer: Answer): number | undefined {
+  try {
+    return request.respond(answer);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The route serving `method` (HEAD as GET), if any. */

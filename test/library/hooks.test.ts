@@ -258,6 +258,26 @@ describe('hooks.logger', () => {
         expect(event).not.toHaveProperty('status');
         expect(event).not.toHaveProperty('error');
       }));
+
+    it("when a host's own writer throws: the answer is lost, not the process", () =>
+      withHarness(
+        {
+          hooks: { logger },
+          before: (app) =>
+            app.use((_req, res, next) => {
+              res.writeHead = () => {
+                throw new Error('a broken compression layer');
+              };
+              next();
+            }),
+        },
+        async (h) => {
+          const socket = await rawRequest(h, 'code=');
+          const event = await oneEvent();
+          socket.destroy();
+          expect(event).toMatchObject({ event: 'swap', outcome: 'abandoned' });
+        },
+      ));
   });
 
   it('a logger that throws does not break the answer', () =>
