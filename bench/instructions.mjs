@@ -11,8 +11,11 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 /** Enough for V8 to have compiled the hot paths, so the counted requests are the steady state. */
 const WARM_UP = 300;
-/** One request at a time: with more, how many share an event-loop turn varies, and so does the count (by ±4%). */
-const CONNECTIONS = 1;
+/**
+ * One request at a time: with more, how many share an event-loop turn varies, and so does the count (by ±4%).
+ * BENCH_CONNECTIONS counts under load instead, to tell work per request from time per instruction.
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1);
 /** BENCH_TARGETS=a,b,c,c-node,server adds targets; (b) and (c) are always counted, for the checks. */
 const NAMES = [...new Set(['b', 'c', ...(process.env.BENCH_TARGETS ?? 'a,b,c').split(',')])].sort(
   (x, y) => Object.keys(TARGETS).indexOf(x) - Object.keys(TARGETS).indexOf(y),
@@ -45,7 +48,7 @@ async function instructions(target, route, amount) {
 }
 
 console.log(
-  `\n### Instructions per request, ${REQUESTS} requests after ${WARM_UP} to warm up, TLS mock Spotify, median of ${REPEAT}\n`,
+  `\n### Instructions per request, ${REQUESTS} requests after ${WARM_UP} to warm up, ${CONNECTIONS} connection(s), TLS mock Spotify, median of ${REPEAT}\n`,
 );
 console.log(`| route | ${NAMES.map((target) => `(${target})`).join(' | ')} | (c)/(b) |`);
 console.log(`|---|${NAMES.map(() => '---:|').join('')}---:|`);
