@@ -4,7 +4,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', '.pack-test/', 'node_modules/', 'bench/.prof/', '.readme-check-*/'] },
+  {
+    ignores: [
+      'dist/',
+      'packages/*/dist/',
+      'coverage/',
+      '.pack-test/',
+      'node_modules/',
+      'bench/.prof/',
+      '.readme-check-*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -24,7 +34,7 @@ export default tseslint.config(
   },
   {
     // supertest hands bodies back as `any`; the assertions are the type check there.
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'packages/*/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
@@ -68,5 +78,5 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], languageOptions: { globals: globals.node } },
   // The check page's script runs in the browser.
-  { files: ['src/server/check/*.js'], languageOptions: { globals: globals.browser } },
+  { files: ['packages/server/src/check/*.js'], languageOptions: { globals: globals.browser } },
 );

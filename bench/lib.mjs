@@ -43,7 +43,7 @@ export const TARGETS = {
 /** The targets `npm run bench` compares unless BENCH_TARGETS names others. */
 export const DEFAULT_TARGETS = ['a', 'b', 'sample', 'c', 'c-node', 'server'];
 
-const STANDALONE = fileURLToPath(new URL('../dist/esm/cli.js', import.meta.url));
+const STANDALONE = fileURLToPath(new URL('../packages/server/dist/cli.js', import.meta.url));
 
 /** The bin as users run it: real-Spotify mode against the mock, a limit no run reaches, pino at info. */
 function standaloneEnv(spotify, timeoutMs, port) {

@@ -1,7 +1,7 @@
-// npm run build: the ES module build (with the standalone server) into dist/esm, and the CommonJS build of the
-// library and spotify-token-swap/testing into dist/cjs, each with its own type declarations, and the check page's files.
+// npm run build: the library's ES module build into dist/esm and its CommonJS build into dist/cjs, each with its own
+// type declarations; then the standalone server's package (packages/server), which runs on the library's build.
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -11,10 +11,6 @@ const tsc = (project) =>
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 tsc('tsconfig.build.json');
 tsc('tsconfig.cjs.json');
-// The check page's HTML, CSS and browser script sit beside the code that serves them; tsc copies none of them.
-cpSync(new URL('../src/server/check', import.meta.url), new URL('../dist/esm/server/check', import.meta.url), {
-  recursive: true,
-  filter: (source) => !source.endsWith('.ts'),
-});
 // The package is "type": "module"; this folder's .js files are CommonJS.
 writeFileSync(new URL('../dist/cjs/package.json', import.meta.url), '{ "type": "commonjs" }\n');
+execFileSync(process.execPath, ['packages/server/scripts/build.mjs'], { cwd: root, stdio: 'inherit' });

@@ -8,7 +8,7 @@ import type { MockSpotify } from '../../src/testing/index.js';
 import { remember } from './secrets.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = `${root}dist/esm/cli.js`;
+export const BIN = `${root}packages/server/dist/cli.js`;
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');

@@ -1,13 +1,9 @@
-// What is published: the packed tarball's files, installed into an app of its own (beside redis@4), and loaded every
+// What is published: the library's packed tarball, installed into an app of its own (beside redis@4), and loaded every
 // way users load it: Node ESM and CommonJS, Jest's default CommonJS mode and its ESM mode, TypeScript with each module
-// resolution, and the bin.
-import { spawn } from 'node:child_process';
+// resolution; and alone in an empty project, with what it brings. The server's package has its own package test.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createMockSpotify } from '../../src/testing/index.js';
 import { codeBlocks } from '../helpers/markdown.js';
-import { drainsWhenItsLauncherIsSignalled } from '../helpers/processes.js';
-import { rememberForm } from '../helpers/secrets.js';
 import { installPacked, root, type Consumer } from '../helpers/packed.js';
 
 let packed: Consumer;
@@ -20,10 +16,13 @@ const run = (command: string, args: string[], cwd = consumer, env: Record<string
 
 // The redis@4 beside it is a stand-in folder, so no further download is needed.
 beforeAll(() => {
-  packed = installPacked(['./redis4', '@types/express@^5', '@types/node@^20'], {
-    // An app that already uses node-redis 4: the router never touches Redis, so it must install beside it.
-    'redis4/package.json': JSON.stringify({ name: 'redis', version: '4.7.0', main: 'index.js' }),
-    'redis4/index.js': 'module.exports = {};\n',
+  packed = installPacked({
+    dependencies: ['./redis4', '@types/express@^5', '@types/node@^20'],
+    files: {
+      // An app that already uses node-redis 4: the router never touches Redis, so it must install beside it.
+      'redis4/package.json': JSON.stringify({ name: 'redis', version: '4.7.0', main: 'index.js' }),
+      'redis4/index.js': 'module.exports = {};\n',
+    },
   });
   ({ dir: consumer, installed, files } = packed);
 }, 120_000);
@@ -75,7 +74,7 @@ it('packs both builds, their types and the README, and nothing else', () => {
       'dist/esm/fetch/index.d.ts',
       'dist/esm/lambda/index.js',
       'dist/esm/lambda/index.d.ts',
-      'dist/esm/cli.js',
+      'dist/esm/fetch/node.js',
       'dist/cjs/package.json',
       'dist/cjs/index.js',
       'dist/cjs/index.d.ts',
@@ -89,7 +88,9 @@ it('packs both builds, their types and the README, and nothing else', () => {
     ]),
   );
   expect(
-    files.filter((f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/CONTRACT\.md|dist\/.*)$/.test(f)),
+    files.filter(
+      (f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/(decisions\/)?[A-Za-z-]+\.md|examples\/.*|dist\/.*)$/.test(f),
+    ),
   ).toEqual([]);
 });
 
@@ -127,7 +128,6 @@ it('ships every document its files cite: a .md path in a shipped file is shipped
         .filter((cites) => !linked.has(cites))
         .map((cites) => ({ file, cites }));
     });
-  expect(cited).toContainEqual({ file: 'dist/esm/server/check/check.js', cites: 'docs/CONTRACT.md' });
   expect(cited.filter(({ cites }) => !files.includes(cites))).toEqual([]);
 });
 
@@ -226,8 +226,8 @@ describe("in a user's Jest", () => {
   }, 60_000);
 });
 
-describe("runs the README's testing examples as written, in a user's Jest", () => {
-  const readme = () => readFileSync(join(root, 'README.md'), 'utf8');
+describe("runs the testing page's examples as written, in a user's Jest", () => {
+  const readme = () => readFileSync(join(root, 'docs', 'testing.md'), 'utf8');
   it.each([
     ['its ES module mode', 'js', 'module', { NODE_OPTIONS: '--experimental-vm-modules' }],
     ['its default CommonJS mode, with supertest', 'cjs', 'commonjs', {}],
@@ -297,39 +297,74 @@ import { lambdaHandler } from 'spotify-token-swap/lambda';`;
   );
 });
 
-it('npx spotify-token-swap: drains and exits when npx, signalled, leaves the server behind', async () => {
-  const spotify = await createMockSpotify();
-  try {
-    await drainsWhenItsLauncherIsSignalled(spotify, 'npx', ['--no-install', 'spotify-token-swap'], consumer);
-  } finally {
-    for (const { form } of spotify.requests) rememberForm(form);
-    await spotify.close();
-  }
-}, 30_000);
+describe('alone in an empty project', () => {
+  let alone: Consumer;
+  beforeAll(() => {
+    alone = installPacked();
+  }, 120_000);
+  afterAll(() => alone?.remove());
 
-it('runs the packaged bin: the demo server answers its own walk-through and serves its check page', async () => {
-  const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  expect(readFileSync(join(installed, bin['spotify-token-swap']!), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(
-    true,
-  );
-  const child = spawn(join(consumer, 'node_modules', '.bin', 'spotify-token-swap'), [], {
-    cwd: consumer,
-    env: { PATH: process.env.PATH, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  it('brings one package besides itself: undici, for the router and the Fetch handler on Node', () => {
+    expect(alone.packages).toBeLessThanOrEqual(2);
+    expect(
+      alone
+        .run('npm', ['ls', '--all', '--parseable'])
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((path) => path.split('node_modules/').at(-1)),
+    ).toEqual(['spotify-token-swap', 'undici']);
   });
-  try {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    while (!/curl -s -X POST (\S+)\/swap -d code=(\S+)/.test(out))
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    const [, url, code] = /curl -s -X POST (\S+)\/swap -d code=(\S+)/.exec(out)!;
-    const res = await fetch(`${url}/swap`, { method: 'POST', body: new URLSearchParams({ code: code! }) });
-    expect(res.status).toBe(200);
-    // The page's HTML, CSS and script are files beside the code: the tarball must carry them.
-    for (const path of ['', 'callback', 'check.css', 'check.js', 'icon.svg']) {
-      expect((await fetch(`${url}/check/${path}`)).status).toBe(200);
-    }
-  } finally {
-    child.kill();
-  }
+
+  it('serves every door with no Express installed: the router on node:http, /fetch and /lambda', () => {
+    alone.write({
+      'doors.mjs': `import { createServer } from 'node:http';
+import { tokenSwap, plaintextRefreshTokens } from 'spotify-token-swap';
+import { tokenSwapHandler } from 'spotify-token-swap/fetch';
+import { lambdaHandler } from 'spotify-token-swap/lambda';
+const options = { clientId: 'id', clientSecret: 'secret', redirectUri: 'myapp://callback', hooks: { refreshTokenCipher: plaintextRefreshTokens } };
+const router = tokenSwap(options);
+const server = createServer((req, res) => router(req, res, () => res.writeHead(404).end())).listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const routerAnswer = await fetch('http://127.0.0.1:' + server.address().port + '/swap', { method: 'POST' });
+server.close();
+const handler = tokenSwapHandler(options);
+const lambdaAnswer = await lambdaHandler(handler)({ rawPath: '/swap', requestContext: { http: { method: 'POST' } } });
+console.log([routerAnswer.status, (await handler(new Request('http://h/swap', { method: 'POST' }))).status, lambdaAnswer.statusCode].join());
+`,
+    });
+    expect(alone.run('node', ['doors.mjs']).trim()).toBe('400,400,400');
+  });
+
+  it("makes the Lambda recipe's upload, zipped with node_modules as its comment says, under 1 MB, and it answers", () => {
+    alone.write({ 'lambda/index.mjs': readFileSync(join(root, 'examples', 'lambda', 'index.mjs'), 'utf8') });
+    alone.run('cp', ['-r', 'node_modules', 'lambda/node_modules']);
+    // zip -r function.zip index.mjs node_modules, with Python's zipfile where no zip program is installed.
+    const zip = `import os, zipfile
+with zipfile.ZipFile('function.zip', 'w', zipfile.ZIP_DEFLATED) as z:
+    for folder, _, names in os.walk('.'):
+        for name in names:
+            if name != 'function.zip': z.write(os.path.join(folder, name))
+print(os.path.getsize('function.zip'))`;
+    const bytes = Number(alone.run('python3', ['-c', zip], join(alone.dir, 'lambda')));
+    expect(bytes).toBeLessThan(1_000_000);
+    const answer = alone.run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import('./index.mjs');
+const result = await handler({ rawPath: '/swap', requestContext: { domainName: 'fn.example', http: { method: 'POST' } } });
+console.log(result.statusCode, JSON.parse(result.body).error);`,
+      ],
+      join(alone.dir, 'lambda'),
+      {
+        SPOTIFY_CLIENT_ID: 'id',
+        SPOTIFY_CLIENT_SECRET: 'secret',
+        SPOTIFY_REDIRECT_URI: 'myapp://callback',
+        TOKEN_ENCRYPTION_SECRETS: 'a-test-secret-that-is-long-enough-1',
+      },
+    );
+    expect(answer.trim()).toBe('400 invalid_request');
+  });
 });

@@ -1,24 +1,30 @@
-// The README's TypeScript examples type-check against the package as written; its testing example is run by the
-// package test, in a Jest of a user's own.
+// The TypeScript examples of every page (the README, docs/, the server's README) type-check against the package as
+// written; the testing page's examples are run by the package test, in a Jest of a user's own.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeBlocks } from '../helpers/markdown.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const pages = [
+  'README.md',
+  'packages/server/README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
+const blocks = pages.flatMap((page) => codeBlocks(readFileSync(join(root, page), 'utf8'), 'ts'));
 
 it('has TypeScript examples to check', () => {
-  expect(codeBlocks(readme, 'ts').length).toBeGreaterThanOrEqual(5);
+  expect(blocks.length).toBeGreaterThanOrEqual(10);
 });
 
 it('type-checks every TypeScript example, each as a module of its own, against the package', () => {
   // Inside the project, so that express and the other packages the examples import resolve from its node_modules.
   const dir = mkdtempSync(join(root, '.readme-check-'));
   try {
-    const blocks = codeBlocks(readme, 'ts');
     const files = blocks.map((block, index) => {
       const file = `example-${index + 1}.ts`;
       writeFileSync(join(dir, file), `${block}\nexport {};\n`);
@@ -41,6 +47,7 @@ it('type-checks every TypeScript example, each as a module of its own, against t
             'spotify-token-swap/testing': ['../src/testing/index.ts'],
             'spotify-token-swap/fetch': ['../src/fetch/index.ts'],
             'spotify-token-swap/lambda': ['../src/lambda/index.ts'],
+            'spotify-token-swap/internal': ['../src/internal.ts'],
           },
         },
         files,

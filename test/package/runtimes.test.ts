@@ -39,7 +39,7 @@ const variables = (accountsUrl: string) => ({
 beforeAll(async () => {
   spotify = await createMockSpotify();
   remember(spotify.clientSecret);
-  consumer = installPacked(['express@^5'], {}, { type: 'module' });
+  consumer = installPacked({ dependencies: ['express@^5'], manifest: { type: 'module' }, server: true });
   for (const [from, to] of [
     ['examples/cloudflare-workers/src/index.ts', 'worker/index.ts'],
     ['examples/deno/main.ts', 'deno/main.ts'],
@@ -257,7 +257,7 @@ describe("Bun: the Express router, whose undici Pool is Bun's stand-in, calls Sp
 describe('Bun: the standalone server', () => {
   it('serves its demo walk-through, then drains and exits on SIGTERM', async () => {
     // As the README says to run it: the package's bin, by Bun.
-    const { url, child, output } = await serve(bin('bun'), ['node_modules/.bin/spotify-token-swap']);
+    const { url, child, output } = await serve(bin('bun'), ['node_modules/.bin/spotify-token-swap-server']);
     await waitFor(() => /refresh_token=(\S+)/.test(output()), 'the walk-through');
     const [, code] = /-d code=(\S+)/.exec(output())!;
     const [, refreshToken] = /-d refresh_token=(\S+)/.exec(output())!;

@@ -1,0 +1,134 @@
+// The standalone server's request handler: health check, the token routes, the check page, and JSON for everything
+// else. It dispatches on the path itself, with no Express app around the routes: docs/decisions/
+// standalone-without-express.md says why. Paths are read by the one rule every door shares.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger as PinoLogger } from 'pino';
+import {
+  TokenSwapOptionError,
+  tokenSwap,
+  type RefreshTokenCipher,
+  type TokenSwapOptions,
+  type TokenSwapRouter,
+} from 'spotify-token-swap';
+import { DEFAULT_ACCOUNTS_URL, NOT_FOUND, pathOf, sendJson, serverError } from 'spotify-token-swap/internal';
+import { checkPage, checkRedirectUri } from './check/routes.js';
+import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
+
+export interface AppState {
+  /** Set on SIGTERM/SIGINT: the health check turns 503 so load balancers stop sending traffic. */
+  draining: boolean;
+  /** Set when a request came through a proxy while TRUST_PROXY is unset: the health check says so from then on. */
+  untrustedProxySeen?: boolean;
+}
+
+export interface AppParts {
+  config: ServerConfig;
+  cipher: RefreshTokenCipher;
+  /** In demo mode, the mock's URL and credentials stand in for Spotify's. */
+  spotify: SpotifyEndpoint;
+  rateLimit: RequestHandler | undefined;
+  /** True while the shared rate limit's store cannot be reached: /healthz says so, and keeps answering 200. */
+  rateLimitDegraded: () => boolean;
+  log: PinoLogger;
+  state: AppState;
+  /** Where browsers reach this server, without a trailing slash: the check page's redirect URI is built on it. */
+  publicUrl: string;
+}
+
+export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** The token routes; a refusal of their options is reported under the variable that fed the option. */
+function tokenRouter(options: TokenSwapOptions): TokenSwapRouter {
+  try {
+    return tokenSwap(options);
+  } catch (error) {
+    if (!(error instanceof TokenSwapOptionError)) throw error;
+    const message = error.message.replace(/^spotify-token-swap: /, '');
+    // The option a variable fed: `legacyExchange.clientCallbackUrl` came from LEGACY_CLIENT_CALLBACK_URL.
+    const env = ENV_FOR_OPTION[error.option.split(/[.[]/, 1)[0]!];
+    throw new ConfigError(env === undefined ? message : `${env}: ${message}`);
+  }
+}
+
+function routerOptions(parts: AppParts): TokenSwapOptions {
+  const { config, cipher, spotify, rateLimit, log, publicUrl } = parts;
+  // While the check page is on, the swap also takes the page's own redirect URI.
+  const allowedRedirectUris = [
+    ...(config.allowedRedirectUris ?? []),
+    ...(config.loginCheck ? [checkRedirectUri(publicUrl)] : []),
+  ];
+  const { apiUrl: _apiUrl, ...tokenEndpoint } = spotify;
+  return {
+    ...tokenEndpoint,
+    ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
+    ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
+    legacyExchange: config.legacyExchange,
+    ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
+    hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
+  };
+}
+
+/** The check page is a set-up tool, opened a few times: it keeps the Express app its pages are written for. */
+function checkApp(parts: AppParts): Express {
+  const { config, spotify, rateLimit, publicUrl } = parts;
+  const app = express();
+  app.disable('x-powered-by');
+  if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
+  app.use(
+    '/check',
+    checkPage({
+      mode: config.mode,
+      clientId: spotify.clientId,
+      appRedirectUri: spotify.redirectUri,
+      accountsUrl: spotify.accountsUrl ?? DEFAULT_ACCOUNTS_URL,
+      apiUrl: spotify.apiUrl ?? 'https://api.spotify.com',
+      publicUrl,
+      legacyExchange: config.legacyExchange !== false,
+      rateLimit,
+    }),
+  );
+  app.use(notFound);
+  const onError: ErrorRequestHandler = (_error, _req, res, _next) => failed(res);
+  app.use(onError);
+  return app;
+}
+
+const notFound = (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 404, NOT_FOUND);
+const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The server failed to handle the request').body);
+
+/** The health check: GET or HEAD of /healthz, its path read as every other (any case, a trailing slash, a query). */
+export function isHealthCheck(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req.url ?? '/') === '/healthz';
+}
+
+export function createApp(parts: AppParts): App {
+  const { config, rateLimitDegraded, state } = parts;
+  const router = tokenRouter(routerOptions(parts));
+  const check = config.loginCheck ? checkApp(parts) : undefined;
+
+  // Draining is 503, so load balancers stop sending. A rate limit without its store is 200: every instance shares
+  // the store, and taking them all out of rotation would turn a missing limit into an outage.
+  const health = (res: ServerResponse) => {
+    if (state.draining) return sendJson(res, 503, { status: 'draining' });
+    const proxy = state.untrustedProxySeen === true ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
+    if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
+    return sendJson(res, 200, { status: 'ok', ...proxy });
+  };
+
+  /** Every request the token routes do not take. */
+  const rest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (isHealthCheck(req)) return health(res);
+    const path = pathOf(req.url ?? '/') ?? '';
+    if (check !== undefined && (path === '/check' || path.startsWith('/check/'))) void check(req, res);
+    else notFound(req, res);
+  };
+
+  return (req, res) => {
+    try {
+      router(req, res, () => rest(req, res));
+    } catch {
+      failed(res);
+    }
+  };
+}
