@@ -61,11 +61,11 @@ export async function runBin(
   return { code, stdout, stderr };
 }
 
-/** Starts the bin on a free port and waits until its health check answers (logs may be off). */
-export async function startBin(env: Record<string, string>): Promise<BinProcess> {
+/** Starts the bin (this checkout's build, or `bin`) on a free port and waits until its health check answers. */
+export async function startBin(env: Record<string, string>, bin = BIN): Promise<BinProcess> {
   const port = env.PORT ?? String(await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [BIN], {
+  const child = spawn(process.execPath, [bin], {
     env: { ...baseEnv(), ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

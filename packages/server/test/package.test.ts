@@ -4,7 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMockSpotify } from 'spotify-token-swap/testing';
-import { drainsWhenItsLauncherIsSignalled } from '../../../test/helpers/processes.js';
+import { ALLOWED_ORIGIN, casesFor } from '../../../test/doors/cases.js';
+import { rawSend } from '../../../test/doors/raw-send.js';
+import { REDIRECT_URI, SECRETS } from '../../../test/helpers/harness.js';
+import { sharedMockSpotify } from '../../../test/helpers/mock.js';
+import { drainsWhenItsLauncherIsSignalled, startBin, type BinProcess } from '../../../test/helpers/processes.js';
 import { rememberForm } from '../../../test/helpers/secrets.js';
 import { installPacked, type Consumer } from '../../../test/helpers/packed.js';
 
@@ -64,5 +68,29 @@ it('runs the packaged bin: the demo server answers its own walk-through and serv
     }
   } finally {
     child.kill();
+  }
+});
+
+describe('the shared door cases, on the bin installed from its tarball', () => {
+  const spotify = sharedMockSpotify();
+  let bin: BinProcess;
+  beforeAll(async () => {
+    bin = await startBin(
+      {
+        SPOTIFY_CLIENT_ID: spotify.clientId,
+        SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
+        SPOTIFY_REDIRECT_URI: REDIRECT_URI,
+        SPOTIFY_ACCOUNTS_URL: spotify.url,
+        TOKEN_ENCRYPTION_SECRETS: SECRETS.join(','),
+        CORS_ORIGINS: ALLOWED_ORIGIN,
+        RATE_LIMIT_PER_MINUTE: '0',
+      },
+      join(serverDir(), 'dist', 'cli.js'),
+    );
+  });
+  afterAll(() => bin?.stop());
+
+  for (const doorCase of casesFor(['cors'])) {
+    it(doorCase.name, () => doorCase.run({ spotify, send: (path, init) => rawSend(bin.url, path, init) }));
   }
 });
