@@ -47,6 +47,23 @@ createServer(async (req, res) => {
 `,
 );
 writeFileSync(
+  join(dir, 'node-adapter-only.mjs'),
+  `// The same adapter answering a fixed Response without the handler: what the adapter itself costs per request.
+import { createServer } from 'node:http';
+const answer = JSON.stringify({ access_token: 'a', token_type: 'Bearer', scope: '', expires_in: 3600, refresh_token: 'r' });
+createServer(async (req, res) => {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
+  const request = new Request('http://' + req.headers.host + req.url, { method: req.method, headers: req.headers, body });
+  await request.text();
+  const response = new Response(answer, { headers: { 'content-type': 'application/json; charset=utf-8' } });
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(Buffer.from(await response.arrayBuffer()));
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`,
+);
+writeFileSync(
   join(dir, 'node-router-server.mjs'),
   `// The router on bare node:http, the cheapest way Node serves it: what the Fetch handler on Node is held against.
 import { createServer } from 'node:http';
@@ -74,6 +91,7 @@ const TARGETS = {
   'router, Node (node:http)': [process.execPath, ['node-router-server.mjs']],
   'router, Bun': [bin('bun'), ['express-app.mjs']],
   'handler, Node (node:http adapter)': [process.execPath, ['node-fetch-server.mjs']],
+  'adapter alone, Node (a fixed Response)': [process.execPath, ['node-adapter-only.mjs']],
   'handler, Deno (Deno.serve)': [bin('deno'), ['run', '--cached-only', '--allow-net', '--allow-env', 'deno.ts']],
   'handler, Bun (Bun.serve)': [bin('bun'), ['run', 'bun.ts']],
 };
