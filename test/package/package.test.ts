@@ -89,7 +89,10 @@ it('packs both builds, their types and the README, and nothing else', () => {
   );
   expect(
     files.filter(
-      (f) => !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/(decisions\/)?[A-Za-z-]+\.md|examples\/.*|dist\/.*)$/.test(f),
+      (f) =>
+        !/^(package\.json|README\.md|LICENSE|CHANGELOG\.md|docs\/(decisions\/)?[A-Za-z-]+\.md|examples\/.*|dist\/.*)$/.test(
+          f,
+        ),
     ),
   ).toEqual([]);
 });
