@@ -35,8 +35,8 @@ export const unsupportedEncoding = () =>
 export const truncatedBody = () => invalidRequest('The request body ended before it was complete', 'body_truncated');
 
 /** The media type of a Content-Type header, lower case, and whether its charset (if any) is UTF-8. */
-export function contentType(header: string | null | undefined): { type: string; utf8: boolean } {
-  if (header === undefined || header === null) return { type: '', utf8: true };
+export function contentType(header: string | undefined): { type: string; utf8: boolean } {
+  if (header === undefined) return { type: '', utf8: true };
   // What nearly every client sends, exactly: no parameters to read.
   if (header === FORM_TYPE || header === JSON_TYPE) return { type: header, utf8: true };
   const [type = '', ...parameters] = header.split(';');
@@ -49,8 +49,8 @@ export function contentType(header: string | null | undefined): { type: string; 
 }
 
 /** Whether a Content-Encoding header leaves the body as it is. */
-export function identityEncoding(header: string | null | undefined): boolean {
-  return header === undefined || header === null || header.toLowerCase() === 'identity';
+export function identityEncoding(header: string | undefined): boolean {
+  return header === undefined || header.toLowerCase() === 'identity';
 }
 
 /** One part of a form, decoded; a malformed escape is refused by decodeURIComponent, and read as URLSearchParams does. */
