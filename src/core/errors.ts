@@ -10,6 +10,7 @@ export type OwnErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'too_many_requests'
+  | 'temporarily_unavailable'
   | 'bad_gateway'
   | 'gateway_timeout'
   | 'server_error';
@@ -50,6 +51,7 @@ export type TokenSwapReason =
   | 'body_malformed'
   | 'body_truncated'
   | 'body_consumed'
+  | 'request_timeout'
   | 'method_not_allowed'
   | 'not_found'
   | 'rate_limited'
@@ -57,6 +59,7 @@ export type TokenSwapReason =
   // This server failed.
   | 'hook_failed'
   | 'cipher_failed'
+  | 'cipher_unavailable'
   | 'internal_error';
 
 /** The body of every error answer: RFC 6749 §5.2. */

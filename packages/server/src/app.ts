@@ -11,9 +11,10 @@ import {
   type TokenSwapOptions,
   type TokenSwapRouter,
 } from 'spotify-token-swap';
-import { DEFAULT_ACCOUNTS_URL, NOT_FOUND, pathOf, sendJson, serverError } from 'spotify-token-swap/internal';
+import { DEFAULT_ACCOUNTS_URL, pathOf, sendJson, serverError } from 'spotify-token-swap/internal';
 import { checkPage, checkRedirectUri } from './check/routes.js';
 import { ConfigError, ENV_FOR_OPTION, type ServerConfig, type SpotifyEndpoint } from './config.js';
+import type { OwnAnswers } from './own-answers.js';
 
 export interface AppState {
   /** Set on SIGTERM/SIGINT: the health check turns 503 so load balancers stop sending traffic. */
@@ -31,6 +32,8 @@ export interface AppParts {
   /** True while the shared rate limit's store cannot be reached: /healthz says so, and keeps answering 200. */
   rateLimitDegraded: () => boolean;
   log: PinoLogger;
+  /** The server's own answers, each with its log line. */
+  answers: OwnAnswers;
   state: AppState;
   /** Where browsers reach this server, without a trailing slash: the check page's redirect URI is built on it. */
   publicUrl: string;
@@ -71,7 +74,7 @@ function routerOptions(parts: AppParts): TokenSwapOptions {
 
 /** The check page is a set-up tool, opened a few times: it keeps the Express app its pages are written for. */
 function checkApp(parts: AppParts): Express {
-  const { config, spotify, rateLimit, publicUrl } = parts;
+  const { config, spotify, rateLimit, publicUrl, answers } = parts;
   const app = express();
   app.disable('x-powered-by');
   if (config.trustProxy !== undefined) app.set('trust proxy', config.trustProxy);
@@ -88,13 +91,12 @@ function checkApp(parts: AppParts): Express {
       rateLimit,
     }),
   );
-  app.use(notFound);
+  app.use((_req: IncomingMessage, res: ServerResponse) => answers.notFound(res));
   const onError: ErrorRequestHandler = (_error, _req, res, _next) => failed(res);
   app.use(onError);
   return app;
 }
 
-const notFound = (_req: IncomingMessage, res: ServerResponse) => sendJson(res, 404, NOT_FOUND);
 const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The server failed to handle the request').body);
 
 /** The health check: GET or HEAD of /healthz, its path read as every other (any case, a trailing slash, a query). */
@@ -103,17 +105,18 @@ export function isHealthCheck(req: IncomingMessage): boolean {
 }
 
 export function createApp(parts: AppParts): App {
-  const { config, rateLimitDegraded, state } = parts;
+  const { config, rateLimitDegraded, state, answers } = parts;
   const router = tokenRouter(routerOptions(parts));
   const check = config.loginCheck ? checkApp(parts) : undefined;
 
   // Draining is 503, so load balancers stop sending. A rate limit without its store is 200: every instance shares
   // the store, and taking them all out of rotation would turn a missing limit into an outage.
   const health = (res: ServerResponse) => {
-    if (state.draining) return sendJson(res, 503, { status: 'draining' });
+    if (state.draining) return answers.health(res, 503, { status: 'draining' });
     const proxy = state.untrustedProxySeen === true ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
-    if (rateLimitDegraded()) return sendJson(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
-    return sendJson(res, 200, { status: 'ok', ...proxy });
+    if (rateLimitDegraded())
+      return answers.health(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
+    return answers.health(res, 200, { status: 'ok', ...proxy });
   };
 
   /** Every request the token routes do not take. */
@@ -121,7 +124,7 @@ export function createApp(parts: AppParts): App {
     if (isHealthCheck(req)) return health(res);
     const path = pathOf(req.url ?? '/') ?? '';
     if (check !== undefined && (path === '/check' || path.startsWith('/check/'))) void check(req, res);
-    else notFound(req, res);
+    else answers.notFound(res);
   };
 
   return (req, res) => {

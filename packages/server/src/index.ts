@@ -10,6 +10,7 @@ import { readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js
 import { listen } from './listen.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
 import { logDestination, type LogDestination } from './log-destination.js';
+import { ownAnswers, type OwnAnswers } from './own-answers.js';
 import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 
 export interface RunningServer {
@@ -45,12 +46,24 @@ const throughProxy = (req: IncomingMessage) => (req.headers['x-forwarded-for'] ?
  * Hands the server's requests to the app, at most so many at once. While draining, each answer says
  * `Connection: close`. It runs before the app, which may answer at once.
  */
-function handRequests(server: Server, app: App, state: AppState, config: ServerConfig, log: Logger): void {
+function handRequests(
+  server: Server,
+  app: App,
+  answers: OwnAnswers,
+  { state, config, log }: { state: AppState; config: ServerConfig; log: Logger },
+): void {
   // Behind a host's proxy every request comes from the proxy's address, and all clients share one limit: said once,
   // naming the variable, rather than left to a limit that trips for everyone at once. Read here, where it costs no
   // layer of the app.
   const watchProxy = config.trustProxy === undefined && config.rateLimitPerMinute > 0;
-  const admit = admission(app, config.maxInFlight, isHealthCheck);
+  const admit = admission(app, {
+    maxInFlight: config.maxInFlight,
+    exempt: isHealthCheck,
+    busy: (_req, res) => answers.busy(res),
+    flooded: () => answers.flooded(),
+  });
+  // What Node could not hand over as a request (unreadable, too large, too slow) is answered JSON too, and logged.
+  server.on('clientError', (error, socket) => answers.clientError(error, socket));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (state.draining) res.setHeader('Connection', 'close');
     if (watchProxy && state.untrustedProxySeen !== true && throughProxy(req)) {
@@ -164,7 +177,9 @@ export async function startServer(
     const spotify = await spotifyFor(config, publicUrl);
     demo = spotify.demo;
     const state: AppState = { draining: false };
+    const answers = ownAnswers(log);
     const app = createApp({
+      answers,
       config,
       cipher: spotify.cipher,
       spotify: spotify.spotify,
@@ -174,7 +189,7 @@ export async function startServer(
       state,
       publicUrl,
     });
-    handRequests(server, app, state, config, log);
+    handRequests(server, app, answers, { state, config, log });
     await announce(config, log, destination, { ...listening, publicUrl }, demo);
     const drainMs = (config.timeoutMs ?? DEFAULT_TIMEOUT_MS) + 2_000;
     return { url: listening.url, stop: drainOnStop(server, state, log, destination, drainMs, release) };

@@ -1,6 +1,7 @@
 // The standalone server, driven as users run it: the built bin as a child process, configured by its environment.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { createMockSpotify, type MockSpotify } from 'spotify-token-swap/testing';
@@ -336,38 +337,110 @@ describe('slow and silent clients', () => {
 });
 
 describe('pipelined floods', () => {
-  /** Writes `count` pipelined swaps on one connection and never reads an answer. */
-  function flood(url: string, count: number): Socket {
-    const { port } = new URL(url);
-    const socket = connect(Number(port), '127.0.0.1');
-    const body = 'code=flooded-code-that-spotify-never-issued';
-    const one =
-      `POST /swap HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
-      `Content-Length: ${body.length}\r\n\r\n${body}`;
+  const body = 'code=flooded-code-that-spotify-never-issued';
+  const one =
+    `POST /swap HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+    `Content-Length: ${body.length}\r\n\r\n${body}`;
+
+  function connection(url: string): Socket {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
     socket.on('error', () => {});
+    // Never reads an answer.
+    socket.pause();
+    return socket;
+  }
+
+  /** Writes `count` pipelined swaps on one connection at once and never reads an answer. */
+  function flood(url: string, count: number): Socket {
+    const socket = connection(url);
     socket.write(one.repeat(count));
     return socket;
   }
-  const calls = () => spotify.requests.filter((request) => request.form.code?.startsWith('flooded-code')).length;
 
-  it('works on at most 8 requests of one connection at once, however many it pipelines', async () => {
+  /** Writes pipelined swaps on one connection as fast as it takes them, until `stop()`; never reads an answer. */
+  function pump(url: string): { socket: Socket; written(): number; stop(): void } {
+    const socket = connection(url);
+    const chunk = one.repeat(100);
+    let written = 0;
+    let stopped = false;
+    const write = () => {
+      while (!stopped && !socket.destroyed && socket.write(chunk)) written += 100;
+      if (!stopped && !socket.destroyed) socket.once('drain', write);
+    };
+    socket.once('connect', write);
+    return { socket, written: () => written, stop: () => ((stopped = true), socket.destroy()) };
+  }
+
+  const calls = () => spotify.requests.filter((request) => request.form.code?.startsWith('flooded-code')).length;
+  const residentMb = (bin: BinProcess) =>
+    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${bin.child.pid}/status`, 'utf8'))![1]) / 1024;
+
+  it('works on at most 8 requests of one connection at once; the others wait, unread', async () => {
     const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
     // Spotify holds every call long past the test, so none of the first eight finishes and lets a ninth start.
     spotify.fail({ type: 'latency', ms: 5_000 }, { times: Infinity });
     const before = calls();
-    const socket = flood(bin.url, 200);
+    const socket = flood(bin.url, 60);
     try {
       await waitFor(() => calls() - before >= 8, 'eight calls to reach Spotify', 5_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      // The first eight reached Spotify; the rest wait for them, unread.
+      // The first eight reached Spotify; the rest wait for them, unread, and the connection stays open.
       expect(calls() - before).toBe(8);
+      expect(socket.destroyed).toBe(false);
     } finally {
       socket.destroy();
       spotify.clearFaults();
     }
   });
 
-  it('answers past MAX_IN_FLIGHT with 503 temporarily_unavailable and a Retry-After, and the health check still', async () => {
+  it('closes a connection that holds more than 64 requests unanswered, and logs why', async () => {
+    const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0' }));
+    spotify.fail({ type: 'latency', ms: 5_000 }, { times: Infinity });
+    const before = calls();
+    const socket = flood(bin.url, 200);
+    try {
+      // Read, to see the server close it.
+      socket.resume();
+      await once(socket, 'close');
+      await bin.waitForLog((line) => line.reason === 'connection_flood');
+      expect(calls() - before).toBeLessThanOrEqual(8);
+    } finally {
+      socket.destroy();
+      spotify.clearFaults();
+    }
+  });
+
+  // The flood of issue 26: one connection that writes pipelined swaps for seconds and never reads took the server
+  // from 70 to 386 MB with the defaults (and to 978 MB with no rate limit), and /healthz went unanswered.
+  it.each([
+    ['the defaults', {}],
+    ['no rate limit', { RATE_LIMIT_PER_MINUTE: '0' }],
+  ])(
+    'with %s, one connection writing for seconds without reading holds the memory, and /healthz answers',
+    async (_name, extra) => {
+      const bin = await start(spotifyEnv(extra));
+      spotify.fail({ type: 'latency', ms: 150 }, { times: Infinity });
+      const before = residentMb(bin);
+      const floods = [pump(bin.url), pump(bin.url)];
+      try {
+        const until = Date.now() + 3_000;
+        while (Date.now() < until) {
+          const health = await fetch(`${bin.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+          expect(health.status).toBe(200);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        // Each connection wrote far more than it could hold (thousands of requests), and was closed for it.
+        expect(floods.map((flow) => flow.written() > 1_000)).toEqual([true, true]);
+        expect(residentMb(bin) - before).toBeLessThan(60);
+        expect(floods.map((flow) => flow.socket.destroyed)).toEqual([true, true]);
+      } finally {
+        for (const flow of floods) flow.stop();
+        spotify.clearFaults();
+      }
+    },
+  );
+
+  it('answers past MAX_IN_FLIGHT with 503 temporarily_unavailable and a Retry-After, logged, and the health check still', async () => {
     const bin = await start(spotifyEnv({ RATE_LIMIT_PER_MINUTE: '0', MAX_IN_FLIGHT: '10' }));
     spotify.fail({ type: 'latency', ms: 5_000 }, { times: Infinity });
     const before = calls();
@@ -383,10 +456,57 @@ describe('pipelined floods', () => {
       for (const path of ['/healthz', '/healthz/', '/HEALTHZ', '/healthz?probe=1']) {
         expect({ path, status: (await fetch(`${bin.url}${path}`)).status }).toEqual({ path, status: 200 });
       }
+      // Every 503 has its line: the six of the floods and the one above.
+      await waitFor(() => bin.logs().filter((line) => line.reason === 'server_busy').length === 7, 'seven lines');
+      expect(bin.logs().find((line) => line.reason === 'server_busy')).toEqual(
+        expect.objectContaining({ event: 'server', status: 503, error: 'temporarily_unavailable', level: 50 }),
+      );
     } finally {
       for (const socket of sockets) socket.destroy();
       spotify.clearFaults();
     }
+  });
+});
+
+describe('requests Node cannot hand over', () => {
+  /** Writes `text` on a raw connection and gives what the server answered before it closed. */
+  async function raw(url: string, text: string): Promise<string> {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on('error', () => {});
+    socket.write(text);
+    await once(socket, 'close');
+    return answer;
+  }
+  const jsonOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as unknown;
+
+  it('answers a request whose body stalls 408 with the documented JSON once REQUEST_TIMEOUT_MS passes, logged', async () => {
+    const bin = await start(spotifyEnv({ REQUEST_TIMEOUT_MS: '600', HEADERS_TIMEOUT_MS: '300' }));
+    const answer = await raw(
+      bin.url,
+      'POST /swap HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 40\r\n\r\ncode=',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+    expect(jsonOf(answer)).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    await bin.waitForLog((line) => line.reason === 'request_timeout');
+  });
+
+  it.each([
+    ['no HTTP at all', 'GARBAGE\r\n\r\n', 400, 'request_malformed'],
+    [
+      "headers past Node's limit",
+      `GET /healthz HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'headers_too_large',
+    ],
+  ])('answers %s with the documented JSON, logged', async (_name, text, status, reason) => {
+    const bin = await start(spotifyEnv());
+    const answer = await raw(bin.url, text);
+    expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+    expect(jsonOf(answer)).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    await bin.waitForLog((line) => line.reason === reason && line.status === status);
   });
 });
 
