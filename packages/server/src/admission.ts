@@ -21,11 +21,11 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface AdmissionOptions {
   maxInFlight: number;
   /** Requests never held back (the health check). */
-  exempt(req: IncomingMessage): boolean;
+  exempt: (req: IncomingMessage) => boolean;
   /** Answers a request past `maxInFlight`. */
   busy: Handler;
   /** Told of a connection closed for holding more than MAX_HELD requests. */
-  flooded(socket: Socket): void;
+  flooded: (socket: Socket) => void;
 }
 
 interface Connection {
