@@ -33,6 +33,12 @@ export const unsupportedMediaType = () =>
 export const unsupportedEncoding = () =>
   new OAuthError(415, 'unsupported_media_type', 'Send the body uncompressed, in UTF-8', 'body_encoding_unsupported');
 export const truncatedBody = () => invalidRequest('The request body ended before it was complete', 'body_truncated');
+/**
+ * A body that stalls is answered when the request's deadline (`timeoutMs`) passes, and the rest of it is not read: a
+ * token request is well under 1 kB, and a client that takes seconds to send one holds a connection for nothing.
+ */
+export const bodyTimedOut = () =>
+  new OAuthError(408, 'invalid_request', 'The request body did not arrive in time', 'request_timeout', {}, true);
 
 /** The media type of a Content-Type header, lower case, and whether its charset (if any) is UTF-8. */
 export function contentType(header: string | undefined): { type: string; utf8: boolean } {
@@ -118,8 +124,11 @@ export function requiredString(fields: Fields, name: string): string {
 export interface BodySource {
   /** A header's value by its lower-case name; undefined when absent. */
   header(name: string): string | undefined;
-  /** The body as UTF-8 text, or undefined the moment it passes `limit` bytes. Rejects when it ends before it is whole. */
-  readBody(limit: number): Promise<string | undefined>;
+  /**
+   * The body as UTF-8 text, or undefined the moment it passes `limit` bytes. Rejects when it ends before it is whole,
+   * and with `bodyTimedOut()` once `deadlineMs` has passed, when what is left of it is no longer read.
+   */
+  readBody(limit: number, deadlineMs: number): Promise<string | undefined>;
   /**
    * What a host's body parser made of the body, when it read all of it before the door could (Express's `req.body`);
    * undefined when the body is still unread.
@@ -135,12 +144,12 @@ function noBody(request: BodySource): boolean {
   return request.header('transfer-encoding') === undefined && (length === undefined || Number(length) === 0);
 }
 
-async function readText(request: BodySource): Promise<string> {
+async function readText(request: BodySource, deadlineMs: number): Promise<string> {
   let text: string | undefined;
   try {
-    text = await request.readBody(BODY_LIMIT_BYTES);
-  } catch {
-    throw truncatedBody();
+    text = await request.readBody(BODY_LIMIT_BYTES, deadlineMs);
+  } catch (thrown) {
+    throw thrown instanceof OAuthError ? thrown : truncatedBody();
   }
   if (text === undefined) throw payloadTooLarge();
   return text;
@@ -148,9 +157,10 @@ async function readText(request: BodySource): Promise<string> {
 
 /**
  * The request's fields, by the rules every door shares: a form or JSON body in UTF-8 of 16 kB at most, read here
- * unless a host's parser read it first; a request with no body has no fields; anything else is a 415, 413 or 400.
+ * unless a host's parser read it first, within `deadlineMs`; a request with no body has no fields; anything else is a
+ * 415, 413, 408 or 400.
  */
-export async function readFields(request: BodySource): Promise<Fields> {
+export async function readFields(request: BodySource, deadlineMs: number): Promise<Fields> {
   const { type, utf8 } = contentType(request.header('content-type'));
   const known = type === FORM_TYPE || type === JSON_TYPE;
   const parsed = request.parsedBody();
@@ -164,7 +174,7 @@ export async function readFields(request: BodySource): Promise<Fields> {
     if (request.bodyTaken()) {
       throw serverError('The request body was consumed before the token server could read it', 'body_consumed');
     }
-    return parseBody(type, await readText(request));
+    return parseBody(type, await readText(request, deadlineMs));
   }
   if (type === '' && noBody(request)) return {};
   throw unsupportedMediaType();

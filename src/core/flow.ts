@@ -54,8 +54,8 @@ function tokenRoutes(config: TokenSwapConfig, spotify: SpotifyClient): Route[] {
   const swap = swapHandler(config, spotify);
   const refresh = refreshHandler(config, spotify);
   return [
-    postRoute('/swap', 'swap', swap),
-    postRoute('/refresh', 'refresh', refresh),
+    postRoute('/swap', 'swap', config.timeoutMs, swap),
+    postRoute('/refresh', 'refresh', config.timeoutMs, refresh),
     ...legacyRoutes(config, swap, refresh),
   ];
 }

@@ -24,16 +24,17 @@ export interface Route {
   handle(request: DoorRequest, trace: UpstreamTrace): Promise<Answer>;
 }
 
-/** A POST route whose handler reads the body's fields and answers 200 with JSON. */
+/** A POST route whose handler reads the body's fields (within `deadlineMs`) and answers 200 with JSON. */
 export function postRoute(
   path: string,
   event: TokenSwapRoute,
+  deadlineMs: number,
   handler: (fields: Fields, trace: UpstreamTrace) => Promise<object>,
 ): Route {
   return {
     method: 'POST',
     path,
     event,
-    handle: async (request, trace) => jsonAnswer(200, await handler(await readFields(request), trace)),
+    handle: async (request, trace) => jsonAnswer(200, await handler(await readFields(request, deadlineMs), trace)),
   };
 }

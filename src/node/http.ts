@@ -3,19 +3,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Answer } from '../core/answer.js';
 import { jsonAnswer } from '../core/answer.js';
+import { bodyTimedOut } from '../core/fields.js';
 
 /**
  * A Node request's whole body as UTF-8, or undefined the moment it passes `limit` bytes (the rest is left unread).
- * Rejects when the request ends before its body is complete.
+ * Rejects when the request ends before its body is complete, and with `bodyTimedOut()` when it is not complete within
+ * `deadlineMs` (when given).
  */
-export function readCappedBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+export function readCappedBody(req: IncomingMessage, limit: number, deadlineMs?: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const finish = (settle: () => void) => {
+      clearTimeout(timer);
       req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onAbort);
       settle();
     };
+    const timer =
+      deadlineMs === undefined ? undefined : setTimeout(() => finish(() => reject(bodyTimedOut())), deadlineMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) finish(() => resolve(undefined));

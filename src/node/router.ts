@@ -52,8 +52,8 @@ export class NodeExchange implements Exchange {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
-  readBody(limit: number): Promise<string | undefined> {
-    return readCappedBody(this.req, limit);
+  readBody(limit: number, deadlineMs: number): Promise<string | undefined> {
+    return readCappedBody(this.req, limit, deadlineMs);
   }
 
   /** The same test body-parser makes: the stream was read to its end, so a host's parser got there first. */

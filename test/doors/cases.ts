@@ -11,8 +11,10 @@ import { remember } from '../helpers/secrets.js';
 /**
  * What a door may have been built with: `cors` is `{ origins: [ALLOWED_ORIGIN] }`; `refusingHook` is a rateLimit hook
  * that refuses a request with an `x-refuse` header (TEST_HOOK_STYLES on Node, a verdict elsewhere) and lets the rest on.
+ * `streamedBody` is no option but what the door can be sent: a body that comes in parts, and may stall (not so an
+ * event of Lambda's, which holds its whole body).
  */
-export type DoorOption = 'cors' | 'refusingHook';
+export type DoorOption = 'cors' | 'refusingHook' | 'streamedBody';
 
 export interface Door {
   /**
@@ -182,6 +184,25 @@ export const cases: DoorCase[] = [
       await expectError(await door.send('/swap', text), 415, 'unsupported_media_type');
       await expectError(await door.send('/swap', form({ code: 'x'.repeat(17 * 1024) })), 413, 'payload_too_large');
       await expectError(await door.send('/swap', json('[')), 400, 'invalid_request');
+    },
+  },
+  {
+    name: 'answers a body that stalls with 408 invalid_request once timeoutMs has passed, and calls nobody',
+    smoke: false,
+    needs: 'streamedBody',
+    async run(door) {
+      const calls = door.spotify.requests.length;
+      const stalling = new ReadableStream<Uint8Array>({
+        start: (controller) => controller.enqueue(new TextEncoder().encode('code=')),
+      });
+      const answer = await door.send('/swap', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '40' },
+        body: stalling,
+        duplex: 'half',
+      });
+      await expectError(answer, 408, 'invalid_request');
+      expect(door.spotify.requests.length).toBe(calls);
     },
   },
   {

@@ -6,7 +6,7 @@ import { sharedMockSpotify } from '../helpers/mock.js';
 const spotify = sharedMockSpotify();
 
 describe('the Fetch handler on Node', () => {
-  for (const doorCase of casesFor(FETCH_DOOR_OPTIONS)) {
+  for (const doorCase of casesFor([...FETCH_DOOR_OPTIONS, 'streamedBody'])) {
     it(doorCase.name, () => {
       const handle = fetchDoorFor(spotify, { basePath: '/spotify' });
       return doorCase.run({

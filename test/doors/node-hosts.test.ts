@@ -67,7 +67,7 @@ const hosts: Record<string, () => Server> = {
   },
 };
 
-const built: readonly DoorOption[] = ['cors', 'refusingHook'];
+const built: readonly DoorOption[] = ['cors', 'refusingHook', 'streamedBody'];
 
 describe.each(Object.keys(hosts))('the router in %s', (host) => {
   let url: string;

@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe("the standalone server's bin", () => {
-  for (const doorCase of casesFor(['cors'])) {
+  for (const doorCase of casesFor(['cors', 'streamedBody'])) {
     it(doorCase.name, () => doorCase.run({ spotify, send: (path, init) => rawSend(bin.url, path, init) }));
   }
 });

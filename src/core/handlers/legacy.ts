@@ -78,7 +78,7 @@ export function legacyRoutes(config: TokenSwapConfig, swap: Grant, refresh: Gran
   });
 
   /** 5.x posts every grant to one URL, always with both `code` and `refresh_token`, one of them empty. */
-  const exchange = postRoute('/', 'legacy_exchange', (fields, trace) => {
+  const exchange = postRoute('/', 'legacy_exchange', config.timeoutMs, (fields, trace) => {
     const grantType = optionalString(fields, 'grant_type');
     if (grantType === 'authorization_code') return swap(fields, trace);
     if (grantType === 'refresh_token') return refresh(fields, trace);
