@@ -3,7 +3,11 @@
 
 /**
  * Seals refresh tokens before they leave the server and opens them when they come back.
- * Either method may return a promise (a KMS call, say). `decrypt` throws or rejects when its input is not genuine.
+ * Either method may return a promise (a KMS call, say). `decrypt` throws or rejects when its input is not genuine:
+ * answered `400 invalid_grant`, and the app logs its user out. A failure that is only for a moment (a KMS that did
+ * not answer) throws an error with `retryable: true` instead, and optionally `retryAfterSeconds`: answered
+ * `503 temporarily_unavailable` with that Retry-After (5 s by default), and the app keeps its token. A swap's
+ * `encrypt` cannot be retried (its code is spent): it is a 500 either way.
  */
 export interface RefreshTokenCipher {
   encrypt(refreshToken: string): string | Promise<string>;

@@ -216,4 +216,64 @@ describe('POST /refresh with other ciphers', () => {
       expect(res.status).toBe(500);
       expect(h.spotify.requests).toHaveLength(0);
     }));
+
+  describe('a cipher whose failure is for a moment (retryable: true)', () => {
+    const unavailable = (extra: Record<string, unknown> = {}) =>
+      Object.assign(new Error('KMS did not answer'), { retryable: true, ...extra });
+    const kms = (extra?: Record<string, unknown>): RefreshTokenCipher => ({
+      encrypt: () => Promise.reject(unavailable(extra)),
+      decrypt: () => Promise.reject(unavailable(extra)),
+    });
+
+    const events: unknown[] = [];
+    const logger = { info: events.push.bind(events), warn: events.push.bind(events), error: events.push.bind(events) };
+
+    it.each([
+      ['no wait of its own', undefined, '5'],
+      ['retryAfterSeconds: 30', { retryAfterSeconds: 30 }, '30'],
+      ['retryAfterSeconds: Infinity', { retryAfterSeconds: Infinity }, '86400'],
+    ])(
+      'answers a refresh 503 temporarily_unavailable with a Retry-After (%s), never invalid_grant, and calls nobody',
+      async (_name, extra, retryAfter) => {
+        const h = await startHarness({ hooks: { refreshTokenCipher: kms(extra), logger } });
+        try {
+          const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: 'a-sealed-token' });
+          expect(res.status).toBe(503);
+          expect(res.headers['retry-after']).toBe(retryAfter);
+          expect(res.body).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+          expect(res.text).not.toContain('KMS');
+          expect(h.spotify.requests).toHaveLength(0);
+          expect(events.at(-1)).toMatchObject({ event: 'refresh', status: 503, reason: 'cipher_unavailable' });
+        } finally {
+          await h.close();
+        }
+      },
+    );
+
+    it("answers a swap whose token it cannot seal 500 all the same: the swap's code is spent, a retry cannot work", () =>
+      withCipher(kms(), async (h) => {
+        const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+        expect(res.status).toBe(500);
+        expect(res.body.error).toBe('server_error');
+      }));
+
+    it('answers a refresh whose rotated token it cannot seal 503: the client retries with the token it has', async () => {
+      const inner = aesGcmCipher(SECRETS);
+      const sealing: RefreshTokenCipher = {
+        encrypt: () => Promise.reject(unavailable()),
+        decrypt: (sealed) => inner.decrypt(sealed),
+      };
+      const h = await startHarness({ mock: { rotateRefreshTokens: true }, hooks: { refreshTokenCipher: sealing } });
+      try {
+        const plain = h.spotify.issueRefreshToken();
+        const sealed = await inner.encrypt(plain);
+        remember(plain, sealed);
+        const res = await h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+        expect(res.status).toBe(503);
+        expect(res.body.error).toBe('temporarily_unavailable');
+      } finally {
+        await h.close();
+      }
+    });
+  });
 });

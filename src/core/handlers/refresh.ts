@@ -22,9 +22,9 @@ export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) 
     // Spotify may rotate the token; when it does not, the one sent stays valid and goes back as it came, so that
     // no client ever stores null, unless it was sealed with a key that is being retired: then it is sealed afresh.
     let next: string;
-    if (tokens.refresh_token !== undefined) next = await sealRefreshToken(config.cipher, tokens.refresh_token);
+    if (tokens.refresh_token !== undefined) next = await sealRefreshToken(config.cipher, tokens.refresh_token, true);
     else if (await isCurrent(config.cipher, sealed)) next = sealed;
-    else next = await sealRefreshToken(config.cipher, refreshToken);
+    else next = await sealRefreshToken(config.cipher, refreshToken, true);
     return { ...tokens, refresh_token: next };
   };
 }

@@ -29,6 +29,6 @@ export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
     // Every client stores the swap's refresh token; some drop the session without one.
     if (tokens.refresh_token === undefined)
       throw badGateway('Spotify answered the swap without a refresh token', 'spotify_bad_answer');
-    return { ...tokens, refresh_token: await sealRefreshToken(config.cipher, tokens.refresh_token) };
+    return { ...tokens, refresh_token: await sealRefreshToken(config.cipher, tokens.refresh_token, false) };
   };
 }
