@@ -35,12 +35,22 @@ export type TokenSwapHandler = (request: Request) => Promise<Response>;
 /** How a door calls Spotify when no `fetch` is given: over the global fetch here, over a connection pool on Node. */
 export type DefaultTransport = (tokenUrl: string) => Transport;
 
+/**
+ * The base path, without a trailing slash. It must be a path as requests carry it: a URL's path arrives resolved and
+ * percent-encoded, so `/x/../spotify` or `/spötify` could never match one, and is refused with the form that would.
+ */
 function resolveBasePath(value: unknown): string {
   if (value === undefined) return '';
-  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
     fail('basePath', "must be a path starting with /, such as '/spotify' (default '/')");
   }
-  return value.replace(/\/+$/, '');
+  const path = value.replace(/\/+$/, '');
+  const sent = path === '' ? '' : new URL(path, 'http://base.invalid').pathname;
+  if (sent !== path) {
+    const hint = sent === '/' || /[?#]/.test(path) ? "a path such as '/spotify'" : `'${sent}'`;
+    fail('basePath', `'${value}' is no path a request can have: write it as requests send it, ${hint}`);
+  }
+  return path;
 }
 
 function resolveFetch(value: unknown): typeof fetch | undefined {
@@ -78,8 +88,8 @@ class FetchExchange implements Exchange {
     return this.request.headers.get(name) ?? undefined;
   }
 
-  readBody(limit: number): Promise<string | undefined> {
-    return readCapped(this.request.body, limit);
+  readBody(limit: number, deadlineMs: number): Promise<string | undefined> {
+    return readCapped(this.request.body, limit, deadlineMs);
   }
 
   parsedBody(): unknown {

@@ -1,6 +1,11 @@
 // spotify-token-swap/fetch on Node, called directly: what only this door has (basePath, the fetch option, the
 // rateLimit function, HEAD, the legacy routes) and its option checks. test/doors/fetch.test.ts runs the shared cases.
-import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandlerOptions } from '../../src/fetch/index.js';
+import {
+  TokenSwapOptionError,
+  aesGcmCipher,
+  tokenSwapHandler,
+  type TokenSwapHandlerOptions,
+} from '../../src/fetch/index.js';
 import { REDIRECT_URI, SECRETS, mockSpotifyOptions } from '../helpers/harness.js';
 import { sharedMockSpotify } from '../helpers/mock.js';
 import { logLines, remember, spyLogger } from '../helpers/secrets.js';
@@ -155,6 +160,30 @@ describe('options', () => {
     [{ basePth: '/x' }, /basePth is not an option: did you mean basePath\?/],
   ])('refuses %j', (overrides, message) => {
     expect(() => tokenSwapHandler(options(overrides as Partial<TokenSwapHandlerOptions>))).toThrow(message);
+  });
+
+  // Each of these built a handler that answered 404 to everything: a request's path arrives resolved and encoded.
+  it.each([
+    ['/spötify', "'/sp%C3%B6tify'"],
+    ['/Straße', "'/Stra%C3%9Fe'"],
+    ['/x/../spotify', "'/spotify'"],
+    ['/x/%2e%2e/spotify', "'/spotify'"],
+    ['/spotify\\x', "'/spotify/x'"],
+    ['/my spotify', "'/my%20spotify'"],
+    ['/spotify?x=1', "a path such as '/spotify'"],
+  ])('refuses the base path %j, with the TokenSwapOptionError that says how requests send it', (basePath, hint) => {
+    const build = () => tokenSwapHandler(options({ basePath }));
+    expect(build).toThrow(TokenSwapOptionError);
+    expect(build).toThrow(
+      `basePath '${basePath}' is no path a request can have: write it as requests send it, ${hint}`,
+    );
+  });
+
+  it.each(['/sp%C3%B6tify', '/Spotify/', '/api/v1.2/spotify'])('serves under the base path %j', async (basePath) => {
+    const handle = tokenSwapHandler(options({ basePath }));
+    const path = basePath.replace(/\/$/, '').toLowerCase();
+    const response = await handle(at(`${path}/swap`, { method: 'POST' }));
+    expect(response.status).toBe(400);
   });
 
   it('refuses a rateLimit hook that is not a function, naming the shape it needs', () => {
