@@ -27,24 +27,36 @@ export function trustProxy(env: Env): number | string | undefined {
     }
     return Number(value);
   }
-  // Express's list of addresses, subnets and names (loopback, linklocal, uniquelocal), checked as Express will.
+  // Express's list of addresses, subnets and names (loopback, linklocal, uniquelocal), checked as Express will; a name
+  // is then judged as the subnets it stands for.
   try {
     express().set('trust proxy', value);
   } catch {
     throw new ConfigError(
       'TRUST_PROXY must be a number of proxies, or a comma-separated list of their addresses, subnets ' +
-        '(10.0.0.0/8) or the names loopback, linklocal and uniquelocal',
+        '(10.0.0.0/8) or the name loopback',
     );
   }
-  const wide = value.split(',').find((entry) => tooWide(entry.trim()));
-  if (wide !== undefined) {
+  for (const entry of value.split(',').map((item) => item.trim())) {
+    const named = NAMED_RANGES[entry];
+    const wide = (named ?? [entry]).find(tooWide);
+    if (wide === undefined) continue;
+    const standsFor = named === undefined ? '' : ` (${entry} stands for ${named.join(', ')})`;
     throw new ConfigError(
-      `TRUST_PROXY: ${wide.trim()} is wider than a /8 (IPv4) or a /32 (IPv6): it would trust clients as proxies, and ` +
-        "a client could pick its own address past the rate limit. List the proxies' own addresses or subnets",
+      `TRUST_PROXY: ${wide} is wider than a /8 (IPv4) or a /32 (IPv6)${standsFor}: it would trust clients as ` +
+        "proxies, and a client could pick its own address past the rate limit. List the proxies' own addresses or " +
+        'subnets',
     );
   }
   return value;
 }
+
+/** The names Express takes in `trust proxy`, and the subnets each stands for: judged as those subnets are. */
+const NAMED_RANGES: Readonly<Record<string, readonly string[]>> = {
+  loopback: ['127.0.0.1/8', '::1/128'],
+  linklocal: ['169.254.0.0/16', 'fe80::/10'],
+  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+};
 
 /** Hops of TRUST_PROXY beyond which a count is a mistake (a CDN, a load balancer and an ingress make three). */
 const MAX_PROXY_HOPS = 3;

@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { DEFAULT_TIMEOUT_MS } from 'spotify-token-swap/internal';
 import type { RefreshTokenCipher } from 'spotify-token-swap';
 import { admission } from './admission.js';
+import { clientAddress } from './client-address.js';
 import { createApp, isHealthCheck, type App, type AppState } from './app.js';
 import { checkRedirectUri } from './check/routes.js';
 import { readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js';
@@ -168,7 +169,7 @@ export async function startServer(
   try {
     limiter =
       config.rateLimitPerMinute > 0
-        ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log)
+        ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log, clientAddress(config.trustProxy))
         : undefined;
     const listening = await listen(config);
     server = listening.server;

@@ -3,7 +3,6 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { clientRequestClass } from './client-address.js';
 import type { ServerConfig } from './config.js';
 import { errorCode } from 'spotify-token-swap/internal';
 import { ConfigError } from './env.js';
@@ -43,8 +42,6 @@ export async function listen(
   config: ServerConfig,
 ): Promise<{ server: Server; url: string; address: string; everyInterface: boolean }> {
   const server = createServer({
-    // Requests know their client's address (`req.ip`), which the rate limit counts by.
-    IncomingMessage: clientRequestClass(config.trustProxy),
     headersTimeout: config.headersTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,

@@ -1,6 +1,7 @@
 // The server's rate limit: express-rate-limit per client IP, in memory or shared through Redis, failing open.
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { Logger as PinoLogger } from 'pino';
 import { RATE_LIMITED_DESCRIPTION, errorBody } from 'spotify-token-swap/internal';
 import { errorCode } from 'spotify-token-swap/internal';
@@ -35,11 +36,39 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** The rateLimit hook: `perMinute` requests per client IP per minute, shared through Redis when `redisUrl` is set. */
+/** The one key of every request whose client address is no IP address. */
+const UNREADABLE_ADDRESS = 'unreadable-address';
+
+/**
+ * The key a request is counted under: its client's address (an IPv6 client by its /56, as express-rate-limit counts
+ * one), or for an address that is no IP, one key they all share, said once in the log: no spelling buys a fresh limit.
+ */
+function keyOf(addressOf: (req: IncomingMessage) => string | undefined, log: PinoLogger) {
+  let warned = false;
+  return (request: IncomingMessage): string => {
+    const address = addressOf(request);
+    if (address !== undefined) return ipKeyGenerator(address);
+    if (!warned) {
+      warned = true;
+      log.warn(
+        { event: 'rate_limit', reason: 'address_unreadable' },
+        'a client address is no IP address (as X-Forwarded-For or the socket gave it): every such request shares ' +
+          'one rate limit',
+      );
+    }
+    return UNREADABLE_ADDRESS;
+  };
+}
+
+/**
+ * The rateLimit hook: `perMinute` requests per client per minute, the client read by `addressOf`, shared through
+ * Redis when `redisUrl` is set.
+ */
 export async function createRateLimiter(
   perMinute: number,
   redisUrl: string | undefined,
   log: PinoLogger,
+  addressOf: (req: IncomingMessage) => string | undefined,
 ): Promise<RateLimiter> {
   const shared = redisUrl === undefined ? undefined : await redisStore(redisUrl, log);
   const middleware = rateLimit({
@@ -53,6 +82,7 @@ export async function createRateLimiter(
     // The documented JSON, written with plain Node calls: the server is not an Express app (the check page is, and
     // gets the same answer). Retry-After is already set.
     handler: (_req, res) => sendJson(res, 429, TOO_MANY_REQUESTS),
+    keyGenerator: keyOf(addressOf, log),
     // Both read Express's `trust proxy` setting, which only the check page has: the server checks TRUST_PROXY itself
     // (never `true`) and says once when a request came through a proxy it does not trust.
     validate: { trustProxy: false, xForwardedForHeader: false },

@@ -1,7 +1,7 @@
 // How the standalone server finds a request's route without an Express app: paths matched as Express matched them,
 // and each client counted by its address as Express's `req.ip` would have it, TRUST_PROXY included.
 import { request } from 'node:http';
-import { serversStoppedAfterEach, type CheckServer } from './helpers/check.js';
+import { logEvents, serversStoppedAfterEach, type CheckServer } from './helpers/check.js';
 
 const start = serversStoppedAfterEach();
 
@@ -69,5 +69,29 @@ describe('who a client is', () => {
     const server = await start({ RATE_LIMIT_PER_MINUTE: '1' });
     expect(await from(server, '203.0.113.1')).toBe(400);
     expect(await from(server, '203.0.113.2')).toBe(429);
+  });
+
+  // Issue 26: each spelling was a client of its own, so a proxy that adds ports gave every connection a fresh limit.
+  it.each([
+    ['a port the proxy added', '203.0.113.1:5555', '203.0.113.1:6666'],
+    ['leading zeros', '001.002.003.004', '1.2.3.4'],
+    ['IPv4-mapped IPv6', '::ffff:198.51.100.7', '198.51.100.7'],
+    ['IPv6 in brackets with a port, and spelled out', '[2001:db8::1]:443', '2001:0db8:0:0:0:0:0:1'],
+  ])('behind TRUST_PROXY, counts one address once, whatever its spelling: %s', async (_name, first, second) => {
+    const server = await start({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: '1' });
+    expect(await from(server, first)).toBe(400);
+    expect(await from(server, second)).toBe(429);
+  });
+
+  it('counts every address that is no IP under one shared limit, and says so once', async () => {
+    const server = await start({ RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: '1' });
+    expect(await from(server, 'unknown')).toBe(400);
+    expect(await from(server, 'forged-spelling-1')).toBe(429);
+    expect(await from(server, 'forged-spelling-2')).toBe(429);
+    // A client with a real address is not in that one.
+    expect(await from(server, '203.0.113.9')).toBe(400);
+    const warnings = logEvents(server).filter((line) => line.reason === 'address_unreadable');
+    expect(warnings).toEqual([expect.objectContaining({ level: 40, event: 'rate_limit' })]);
+    expect(JSON.stringify(logEvents(server))).not.toContain('forged-spelling');
   });
 });

@@ -44,6 +44,17 @@ describe('TRUST_PROXY', () => {
       /TRUST_PROXY: \S+ is wider than a \/8 \(IPv4\) or a \/32 \(IPv6\)/,
     );
   });
+
+  // Express takes these names for subnets that the literal check refuses: a name is judged as what it stands for.
+  it.each([
+    ['uniquelocal', 'fc00::/7'],
+    ['linklocal', 'fe80::/10'],
+    ['loopback, uniquelocal', 'fc00::/7'],
+  ])('refuses %s, naming the subnet too wide', (value, wide) => {
+    expect(() => read({ TRUST_PROXY: value })).toThrow(
+      `TRUST_PROXY: ${wide} is wider than a /8 (IPv4) or a /32 (IPv6) (${value.split(', ').at(-1)} stands for`,
+    );
+  });
 });
 
 describe('refusing to start', () => {
