@@ -1,6 +1,7 @@
 // The login check page's routes, over HTTP: what they answer, the state cookie, the headers that keep codes and
 // tokens out of caches, referrers and other origins, and when the page is on at all. The browser flows are in
 // check-page.browser.test.ts.
+import { jest } from '@jest/globals';
 import { createMockSpotify, type MockSpotify } from 'spotify-token-swap/testing';
 import {
   checkUrl,
@@ -192,6 +193,35 @@ describe('the login', () => {
       expect(dataOf(page, 'code')).toBe('');
     },
   );
+
+  // Issue 26: the signed cookie proved that this server made it, not which browser holds it or when; the same cookie
+  // and callback worked twice, and a planted one for as long as the browser kept it.
+  it('refuses a callback replayed with its own cookie: a login works once', async () => {
+    const server = await start();
+    const { authorize, cookie } = await login(server);
+    const back = await agree(authorize);
+    expect((await get(back.href, cookie)).status).toBe(200);
+    const again = await get(back.href, cookie);
+    expect(again.status).toBe(400);
+    const page = await again.text();
+    expect(page).toContain('Refused');
+    expect(dataOf(page, 'code')).toBe('');
+  });
+
+  it('refuses a genuine cookie and its callback once ten minutes have passed, whatever the browser kept', async () => {
+    const server = await start();
+    const { authorize, cookie } = await login(server);
+    const back = await agree(authorize);
+    const later = Date.now() + 601_000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => later);
+    try {
+      const res = await get(back.href, cookie);
+      expect(res.status).toBe(400);
+      expect(dataOf(await res.text(), 'code')).toBe('');
+    } finally {
+      clock.mockRestore();
+    }
+  });
 
   it("is served by a demo mock that sends codes only to the redirect URIs it registered, as Spotify's dashboard does", async () => {
     const server = await start();

@@ -51,9 +51,10 @@ export function callbackOutcome(
     return {
       status: 400,
       outcome: 'refused',
-      headline: 'Refused: this login was not started in this browser',
+      headline: 'Refused: this login was not started in this browser, or is spent',
       advice:
-        'The state Spotify sent back does not match the one this browser was given, so nothing was swapped. ' +
+        'The state Spotify sent back does not match the one this browser was given, was used once already, or is ' +
+        'more than ten minutes old, so nothing was swapped. ' +
         `Start again from ${publicUrl}/check/ (the address of the redirect URI, so that the browser keeps its cookie).`,
     };
   }
