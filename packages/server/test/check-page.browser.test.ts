@@ -123,7 +123,9 @@ describeNeeding(['chromium'], 'in Chromium', () => {
       page.click('button[value=agree]'),
     ]);
     expect(callback.status()).toBe(400);
-    expect(await page.textContent('#headline')).toBe('Refused: this login was not started in this browser');
+    expect(await page.textContent('#headline')).toBe(
+      'Refused: this login was not started in this browser, or is spent',
+    );
     expect(await page.isHidden('#swap')).toBe(true);
   });
 
