@@ -19,8 +19,11 @@ import type { OwnAnswers } from './own-answers.js';
 export interface AppState {
   /** Set on SIGTERM/SIGINT: the health check turns 503 so load balancers stop sending traffic. */
   draining: boolean;
-  /** Set when a request came through a proxy while TRUST_PROXY is unset: the health check says so from then on. */
-  untrustedProxySeen?: boolean;
+  /**
+   * When a request last came through a proxy on a private network while TRUST_PROXY is unset: the health check says so
+   * for ten minutes after.
+   */
+  untrustedProxySeenAt?: number;
 }
 
 export interface AppParts {
@@ -99,6 +102,9 @@ function checkApp(parts: AppParts): Express {
 
 const failed = (res: ServerResponse) => sendJson(res, 500, serverError('The server failed to handle the request').body);
 
+/** How long the health check says that a proxy was seen, after the last request that came through one. */
+const PROXY_NOTICE_MS = 10 * 60_000;
+
 /** The health check: GET or HEAD of /healthz, its path read as every other (any case, a trailing slash, a query). */
 export function isHealthCheck(req: IncomingMessage): boolean {
   return (req.method === 'GET' || req.method === 'HEAD') && pathOf(req.url ?? '/') === '/healthz';
@@ -113,7 +119,9 @@ export function createApp(parts: AppParts): App {
   // the store, and taking them all out of rotation would turn a missing limit into an outage.
   const health = (res: ServerResponse) => {
     if (state.draining) return answers.health(res, 503, { status: 'draining' });
-    const proxy = state.untrustedProxySeen === true ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
+    const seenAt = state.untrustedProxySeenAt;
+    const proxy =
+      seenAt !== undefined && Date.now() - seenAt < PROXY_NOTICE_MS ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
     if (rateLimitDegraded())
       return answers.health(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
     return answers.health(res, 200, { status: 'ok', ...proxy });

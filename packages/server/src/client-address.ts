@@ -46,6 +46,18 @@ export function canonicalAddress(raw: string | undefined): string | undefined {
   }
 }
 
+/** The networks a host's proxy connects from: private, shared (carrier-grade NAT), link-local and loopback. */
+const PRIVATE_IPV4 =
+  /^(10\.|127\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.)/;
+const PRIVATE_IPV6 = /^(::1$|f[cd][\da-f]{0,2}:|fe[89ab][\da-f]?:)/;
+
+/** Whether an address is on a private network, where a host's proxy is: a client on the internet never is. */
+export function fromPrivateNetwork(raw: string | undefined): boolean {
+  const address = canonicalAddress(raw);
+  if (address === undefined) return false;
+  return isIPv4(address) ? PRIVATE_IPV4.test(address) : PRIVATE_IPV6.test(address);
+}
+
 /**
  * How the server reads a request's client address, by TRUST_PROXY as Express reads its `trust proxy` setting: a hop
  * count, or a comma-separated list of addresses, subnets and names. Undefined when the address is no IP address.

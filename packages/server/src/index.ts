@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import { DEFAULT_TIMEOUT_MS } from 'spotify-token-swap/internal';
 import type { RefreshTokenCipher } from 'spotify-token-swap';
 import { admission } from './admission.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, fromPrivateNetwork } from './client-address.js';
 import { createApp, isHealthCheck, type App, type AppState } from './app.js';
 import { checkRedirectUri } from './check/routes.js';
 import { readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js';
@@ -41,7 +41,13 @@ async function spotifyFor(
 /** How often a draining server closes the connections that have become idle. */
 const IDLE_SWEEP_MS = 50;
 
-const throughProxy = (req: IncomingMessage) => (req.headers['x-forwarded-for'] ?? req.headers.forwarded) !== undefined;
+/**
+ * Whether a request came through a host's proxy: a proxy header, from a peer on a private network. A client on the
+ * internet can write the header too, but cannot connect from there, so it cannot make the server say so.
+ */
+const throughProxy = (req: IncomingMessage) =>
+  (req.headers['x-forwarded-for'] ?? req.headers.forwarded) !== undefined &&
+  fromPrivateNetwork(req.socket.remoteAddress);
 
 /**
  * Hands the server's requests to the app, at most so many at once. While draining, each answer says
@@ -67,13 +73,15 @@ function handRequests(
   server.on('clientError', (error, socket) => answers.clientError(error, socket));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (state.draining) res.setHeader('Connection', 'close');
-    if (watchProxy && state.untrustedProxySeen !== true && throughProxy(req)) {
-      state.untrustedProxySeen = true;
-      log.warn(
-        { event: 'proxy', trustProxy: 'unset' },
-        'a request came through a proxy (X-Forwarded-For or Forwarded), but TRUST_PROXY is not set: the rate ' +
-          "limit counts the proxy's address, so every client shares one limit. Behind one proxy, set TRUST_PROXY=1",
-      );
+    if (watchProxy && throughProxy(req)) {
+      const first = state.untrustedProxySeenAt === undefined;
+      state.untrustedProxySeenAt = Date.now();
+      if (first)
+        log.warn(
+          { event: 'proxy', trustProxy: 'unset' },
+          'a request came through a proxy (X-Forwarded-For or Forwarded), but TRUST_PROXY is not set: the rate ' +
+            "limit counts the proxy's address, so every client shares one limit. Behind one proxy, set TRUST_PROXY=1",
+        );
     }
     admit(req, res);
   });

@@ -1,5 +1,7 @@
 // The standalone server on the network: where it says it listens and where it does, and behind a host's proxy, an
-// untrusted X-Forwarded-For said once, in the log and on /healthz.
+// untrusted X-Forwarded-For said once in the log, and on /healthz for ten minutes after the last.
+import { jest } from '@jest/globals';
+import { fromPrivateNetwork } from '../src/client-address.js';
 import { logEvents, serversStoppedAfterEach, type CheckServer } from './helpers/check.js';
 
 const start = serversStoppedAfterEach();
@@ -22,6 +24,40 @@ it.each([
   expect(events[0]).toMatchObject({ level: 40, msg: expect.stringMatching(/TRUST_PROXY=1/) });
   expect(events[0]!.msg).toMatch(/every client shares one limit/);
   expect(await health(server)).toEqual({ status: 'ok', proxy: 'untrusted X-Forwarded-For seen' });
+});
+
+// Issue 26: any client could set it until restart. Now only a peer on a private network (where a host's proxy is; a
+// client on the internet cannot connect from there) sets it, and it fades ten minutes after the last such request.
+it('says on /healthz that a proxy was seen for ten minutes after the last request through one, then no more', async () => {
+  const server = await start();
+  await viaProxy(server, { 'x-forwarded-for': '203.0.113.7' });
+  const later = Date.now() + 601_000;
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => later);
+  try {
+    expect(await health(server)).toEqual({ status: 'ok' });
+  } finally {
+    clock.mockRestore();
+  }
+});
+
+it.each([
+  ['127.0.0.1', true],
+  ['::ffff:10.1.2.3', true],
+  ['172.31.255.1', true],
+  ['192.168.0.9', true],
+  ['100.64.0.1', true],
+  ['169.254.169.254', true],
+  ['fd12:3456::1', true],
+  ['fe80::1%eth0', true],
+  ['::1', true],
+  ['203.0.113.7', false],
+  ['172.32.0.1', false],
+  ['100.128.0.1', false],
+  ['2001:db8::1', false],
+  ['8.8.8.8', false],
+  [undefined, false],
+])("judges a proxy header from %s as %s: from a private network, where a host's proxy is", (peer, judged) => {
+  expect(fromPrivateNetwork(peer)).toBe(judged);
 });
 
 it('says nothing with TRUST_PROXY set, or with no proxy header', async () => {
