@@ -41,11 +41,16 @@ function base64Of(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-/** The event as the Request it stands for. */
+/** A domain name and nothing else: what the URL is built on may not bring a path or a query of its own. */
+const DOMAIN = /^[a-z\d.-]+(:\d+)?$/i;
+
+/** The event as the Request it stands for; throws for an event that stands for none. */
 export function requestOf(event: LambdaHttpEvent): Request {
   const method = event.requestContext.http.method.toUpperCase();
+  if (!event.rawPath.startsWith('/')) throw new TypeError('rawPath');
   // The function's own domain: a Host header is the client's to write.
-  const host = event.requestContext.domainName ?? 'lambda.invalid';
+  const domain = event.requestContext.domainName;
+  const host = domain !== undefined && DOMAIN.test(domain) ? domain : 'lambda.invalid';
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   const headers = new Headers();
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers.set(name, value);
@@ -75,12 +80,23 @@ export async function resultOf(response: Response): Promise<LambdaHttpResult> {
   };
 }
 
-/** What an event that cannot be read as an HTTP request gets: the documented JSON, never a rejection. */
-function unreadable(): LambdaHttpResult {
-  const { status, headers, body } = jsonAnswer(
-    400,
-    errorBody('invalid_request', 'The event is not an HTTP request of payload format 2.0 that could be read'),
-  );
+const UNREADABLE = errorBody(
+  'invalid_request',
+  'The event is not an HTTP request of payload format 2.0 (Function URLs, HTTP APIs) that could be read',
+);
+/** What an API Gateway REST API (or an HTTP API set to 1.0) sends: this adapter reads 2.0 only, and says so. */
+const PAYLOAD_1 = errorBody(
+  'invalid_request',
+  'The event is of payload format 1.0 (a REST API, or an HTTP API set to 1.0): set the payload format version to 2.0',
+);
+
+/**
+ * What an event that cannot be read as an HTTP request gets: the documented JSON, never a rejection, and nothing of
+ * the event in it.
+ */
+function unreadable(event: unknown): LambdaHttpResult {
+  const payload1 = typeof event === 'object' && event !== null && 'httpMethod' in event;
+  const { status, headers, body } = jsonAnswer(400, payload1 ? PAYLOAD_1 : UNREADABLE);
   return { statusCode: status, headers, body: body!, isBase64Encoded: false };
 }
 
@@ -97,7 +113,7 @@ export function lambdaHandler(handler: (request: Request) => Promise<Response>):
     try {
       request = requestOf(event);
     } catch {
-      return unreadable();
+      return unreadable(event);
     }
     return resultOf(await handler(request));
   };

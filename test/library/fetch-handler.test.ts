@@ -104,6 +104,10 @@ describe('the rateLimit hook', () => {
       [{ allowed: false }, '5'],
       // Whole seconds within the documented bound, as every Retry-After this package sends.
       [{ allowed: false, retryAfterSeconds: 1e9 }, '86400'],
+      // Issue 26: these two answered 5.
+      [{ allowed: false, retryAfterSeconds: Infinity }, '86400'],
+      [{ allowed: false, retryAfterSeconds: 1e21 }, '86400'],
+      [{ allowed: false, retryAfterSeconds: NaN }, '5'],
       [{ allowed: false, retryAfterSeconds: -3 }, '5'],
     ] as const) {
       const response = await limited(verdict)(at('/spotify/swap', swapForm('never-sent-code')));

@@ -74,21 +74,49 @@ describe('an event the adapter cannot read', () => {
   const event = (change: Record<string, unknown>) =>
     ({ rawPath: '/swap', requestContext: { domainName: 'fn.example', http: { method: 'POST' } }, ...change }) as never;
 
+  const context = (method: string) => ({ requestContext: { domainName: 'fn.example', http: { method } } });
+
   it.each([
-    ['payload format 1.0, without requestContext.http', { requestContext: { domainName: 'fn.example' } }],
+    ['an event without requestContext.http', { requestContext: { domainName: 'fn.example' } }],
     ['a body marked base64 that is not', { body: '%%%', isBase64Encoded: true }],
-    ['a header value no Request takes', { headers: { 'x-name': 'caf\u00e9\u2603' } }],
-    ['a domain no URL takes', { requestContext: { domainName: 'a b', http: { method: 'POST' } } }],
-  ])('answers %s with the documented JSON 400, never a rejection', async (_name, change) => {
+    ['a header value no Request takes', { headers: { 'x-name': 'caf\u00e9\u2603-secret-header-value' } }],
+    ['a header value with CR/LF', { headers: { 'x-name': 'a\r\nx-injected: secret-header-value' } }],
+    ['TRACE', context('TRACE')],
+    ['CONNECT', context('CONNECT')],
+    ['cookies that are not an array', { cookies: 'session=secret-header-value' }],
+    ['a raw path that is no path', { rawPath: '@elsewhere.example/swap' }],
+    ['no requestContext at all', { requestContext: undefined }],
+  ])('answers %s with the documented JSON 400, never a rejection, quoting nothing of it', async (_name, change) => {
     const result = await handler(event(change));
     expect(result.statusCode).toBe(400);
     expect(result.headers['content-type']).toBe('application/json; charset=utf-8');
-    expect(JSON.parse(result.body)).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    expect(JSON.parse(result.body)).toEqual({
+      error: 'invalid_request',
+      error_description: expect.stringContaining('payload format 2.0'),
+    });
+    expect(result.body).not.toMatch(/secret-header-value|elsewhere/);
+  });
+
+  it('names payload format 1.0 when that is what came: a REST API', async () => {
+    const restApi = { httpMethod: 'POST', path: '/swap', headers: {}, requestContext: { domainName: 'fn.example' } };
+    const result = await handler(restApi as never);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body).error_description).toMatch(/payload format 1\.0 .*set the payload format version/);
+  });
+
+  it('never rejects, whatever the event: a null, a string, a number', async () => {
+    for (const value of [null, undefined, 'event', 42, []]) {
+      expect((await handler(value as never)).statusCode).toBe(400);
+    }
   });
 
   it('takes the host from requestContext.domainName only: a Host header is the client’s to write', async () => {
     const echo = lambdaHandler((request) => Promise.resolve(new Response(request.url)));
     const result = await echo(event({ rawPath: '/nothing', headers: { host: 'h/swap?' } }));
     expect(result.body).toBe('https://fn.example/nothing');
+    const strange = await echo(
+      event({ rawPath: '/nothing', requestContext: { domainName: 'h/swap?', http: { method: 'GET' } } }),
+    );
+    expect(strange.body).toBe('https://lambda.invalid/nothing');
   });
 });
