@@ -9,7 +9,7 @@ const handler = tokenSwapHandler({
   redirectUri: env.SPOTIFY_REDIRECT_URI!,
   accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
   basePath: '/spotify',
-  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')), logger: console },
+  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS), logger: console },
 });
 
 const server = Bun.serve({ port: Number(env.PORT ?? 3000), hostname: env.HOST ?? '127.0.0.1', fetch: handler });

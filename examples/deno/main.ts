@@ -10,7 +10,7 @@ const handler = tokenSwapHandler({
   redirectUri: env('SPOTIFY_REDIRECT_URI')!,
   accountsUrl: env('SPOTIFY_ACCOUNTS_URL'),
   basePath: '/spotify',
-  hooks: { refreshTokenCipher: aesGcmCipher(env('TOKEN_ENCRYPTION_SECRETS')?.split(',')), logger: console },
+  hooks: { refreshTokenCipher: aesGcmCipher(env('TOKEN_ENCRYPTION_SECRETS')), logger: console },
 });
 
 // Deno Deploy picks the port; elsewhere PORT, or 8000.

@@ -11,6 +11,6 @@ export const handler = lambdaHandler(
     clientSecret: env.SPOTIFY_CLIENT_SECRET,
     redirectUri: env.SPOTIFY_REDIRECT_URI,
     accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
-    hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')), logger: console },
+    hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS), logger: console },
   }),
 );

@@ -52,17 +52,28 @@ export class UnsealError extends Error {
 }
 
 /**
- * The secrets given to `aesGcmCipher`, checked: at least one, each long and varied enough to be a real secret.
- * `undefined` (an environment variable that is not set) is named as such.
+ * The secrets given to `aesGcmCipher`, checked: at least one, each long and varied enough to be a real secret. A
+ * string is an environment variable's value as it is, comma-separated (`"new, old"`); every secret is trimmed, so
+ * the value a person wrote works as the standalone server reads it. `undefined` (a variable that is not set) is named
+ * as such.
  */
 export function checkSecrets(secrets: unknown): readonly string[] {
   const generate = `(generate one with: node -e "console.log(crypto.randomBytes(32).toString('base64url'))")`;
   if (secrets === undefined) {
-    throw new TypeError(`aesGcmCipher(secrets) was given undefined: is its environment variable set? ${generate}`);
+    throw new TypeError(
+      'aesGcmCipher(secrets) was given undefined: set the variable it reads (TOKEN_ENCRYPTION_SECRETS in the ' +
+        "recipes) where this runs: in .dev.vars for `wrangler dev`, in the host's environment variables or secrets " +
+        `once deployed ${generate}`,
+    );
   }
-  const list: unknown = typeof secrets === 'string' ? [secrets] : secrets;
+  const given: unknown = typeof secrets === 'string' ? secrets.split(',') : secrets;
+  const list = Array.isArray(given)
+    ? given.map((secret: unknown) => (typeof secret === 'string' ? secret.trim() : secret)).filter((s) => s !== '')
+    : given;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError('aesGcmCipher(secrets) needs a secret or a non-empty array of secrets, the sealing one first');
+    throw new TypeError(
+      'aesGcmCipher(secrets) needs a secret, a comma-separated list of them, or an array, the sealing one first',
+    );
   }
   list.forEach((secret: unknown, index) => {
     if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {

@@ -95,7 +95,34 @@ describe('the WebCrypto aesGcmCipher', () => {
     expect(message).toBe(thrown(() => nodeCipher(secrets as string[])));
   });
 
-  it('names an unset environment variable when given undefined', () => {
-    expect(() => webCipher(undefined)).toThrow(/given undefined: is its environment variable set\?/);
+  it('names an unset environment variable, and what to set where, when given undefined', () => {
+    for (const cipher of [webCipher, nodeCipher]) {
+      expect(() => cipher(undefined)).toThrow(/given undefined: set the variable it reads \(TOKEN_ENCRYPTION_SECRETS/);
+      expect(() => cipher(undefined)).toThrow(/\.dev\.vars for `wrangler dev`/);
+    }
+  });
+
+  it.each([',', ' , ', ''])('refuses a value that holds no secret: %j', (value) => {
+    const message = thrown(() => webCipher(value));
+    expect(message).toMatch(/needs a secret, a comma-separated list of them, or an array/);
+    expect(message).toBe(thrown(() => nodeCipher(value)));
+  });
+});
+
+// Issue 28: the standalone server trimmed "new, old" and the recipes split it bare, so after a rotation a token sealed
+// with the old secret stopped opening on the recipes' hosts. Now the value goes in as it is, in both ciphers.
+describe("a variable's value as it is: comma-separated, each secret trimmed", () => {
+  it.each([
+    ['new, old', `${A}, ${B}`],
+    ['new ,old with a trailing comma and newline', ` ${A} ,${B},\n`],
+    ['an array with spaces', [` ${A}`, `${B} `]],
+  ])('%s: opens a token sealed with the second secret, and seals with the first', async (_name, value) => {
+    for (const cipher of [webCipher, nodeCipher]) {
+      const sealedOld = await nodeCipher(B).encrypt('old-token-value');
+      const both = cipher(value as string);
+      expect(await both.decrypt(sealedOld)).toBe('old-token-value');
+      const fresh = await both.encrypt('new-token-value');
+      expect(await nodeCipher(A).decrypt(fresh)).toBe('new-token-value');
+    }
   });
 });

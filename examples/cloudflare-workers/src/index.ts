@@ -24,7 +24,7 @@ export default {
       accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
       basePath: '/spotify',
       hooks: {
-        refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')),
+        refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS),
         logger: console,
         // The binding counts per key over its period (60 s): a refused client may try again after it.
         rateLimit: async (request) => {

@@ -10,7 +10,7 @@ export default tokenSwapHandler({
   redirectUri: env.SPOTIFY_REDIRECT_URI!,
   accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
   basePath: '/spotify',
-  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS?.split(',')), logger: console },
+  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS), logger: console },
 });
 
 export const config = {
