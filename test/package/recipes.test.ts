@@ -29,6 +29,33 @@ afterAll(() => {
 
 const recipe = (path: string) => import(`../../examples/${path}`) as Promise<Record<string, unknown>>;
 
+// Issue 28: `next build` failed with "aesGcmCipher(secrets) was given undefined" unless every secret was in the build's
+// environment, and Vercel's and Netlify's recipes built the handler at import the same way. Each now loads with no
+// variable set (as a build loads it), and its first request names the variable it misses.
+describe.each([
+  ['Next.js', 'nextjs/app/spotify/[route]/route.ts', 'POST'],
+  ['Vercel', 'vercel/api/spotify/[route].ts', 'POST'],
+  ['Netlify', 'netlify/netlify/functions/spotify.ts', 'default'],
+])('the %s recipe, with no variable set', (_name, path, exported) => {
+  const names = ['SPOTIFY_CLIENT_ID', 'SPOTIFY_CLIENT_SECRET', 'SPOTIFY_REDIRECT_URI', 'TOKEN_ENCRYPTION_SECRETS'];
+
+  it('loads as a build loads it, and names each missing variable on a request until it is set', async () => {
+    const kept = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+    try {
+      for (const name of names) delete process.env[name];
+      const handle = (await recipe(path))[exported] as Handler;
+      for (const name of names) {
+        await expect(handle(new Request('https://app.example/spotify/swap', { method: 'POST' }))).rejects.toThrow(
+          `spotify-token-swap: ${name} is not set`,
+        );
+        process.env[name] = kept[name];
+      }
+    } finally {
+      Object.assign(process.env, kept);
+    }
+  });
+});
+
 /** A door that hands the Request to a route module's method exports, as the host does. */
 function routeModule(module: Record<string, unknown>, base: string): Door {
   return {

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { build } from 'esbuild';
@@ -61,13 +61,22 @@ afterAll(async () => {
   consumer?.remove();
 });
 
-/** Starts a runtime's server on a free port and waits until it answers. */
-async function serve(command: string, args: string[], env: Record<string, string> = {}) {
+/**
+ * Starts a runtime's server on a free port and waits until it answers. It is told HOST=127.0.0.1 unless `ownHost`:
+ * then it listens where it would by itself.
+ */
+async function serve(command: string, args: string[], env: Record<string, string> = {}, ownHost = false) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(command, args, {
     cwd: consumer.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...(ownHost ? {} : { HOST: '127.0.0.1' }),
+      PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -182,6 +191,40 @@ describe('Cloudflare Workers: the recipe bundled and run by workerd, without nod
 
   describe('smoke cases', () => smoke(() => Promise.resolve(workerDoor(worker(script)))));
 
+  // Issue 28: nothing said where `wrangler dev` gets its secrets, and the first request was a 500 that named no
+  // variable. wrangler.toml's [vars] and .dev.vars.example (dotenv, as wrangler reads .dev.vars) name every one.
+  it('names every variable it reads in wrangler.toml and .dev.vars.example, and a missing one in its error', async () => {
+    const recipeFile = (name: string) => readFileSync(join(root, 'examples/cloudflare-workers', name), 'utf8');
+    const toml = recipeFile('wrangler.toml');
+    // The lines of [vars], up to the next table.
+    const varsTable = toml.slice(toml.indexOf('[vars]')).split('\n').slice(1);
+    const vars = Object.fromEntries(
+      varsTable
+        .slice(
+          0,
+          varsTable.findIndex((line) => line.startsWith('[')),
+        )
+        .map((line) => /^(\w+) = "([^"]*)"$/.exec(line))
+        .filter((match) => match !== null)
+        .map(([, name, value]) => [name, value]),
+    );
+    const devVars = Object.fromEntries(
+      recipeFile('.dev.vars.example')
+        .split('\n')
+        .filter((line) => /^\w+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    const { SPOTIFY_ACCOUNTS_URL: _test, ...needed } = variables(spotify.url);
+    expect(Object.keys({ ...vars, ...devVars }).sort()).toEqual(Object.keys(needed).sort());
+
+    // As `wrangler dev` runs it with the example copied but not filled in: Miniflare, as wrangler dev, answers the
+    // error the Worker threw.
+    const mf = worker(script, { bindings: { ...vars, ...devVars } });
+    const answer = await workerDoor(mf).send('/swap', { method: 'POST', body: new URLSearchParams({ code: 'x' }) });
+    expect(answer.status).toBe(500);
+    expect(await answer.text()).toContain('spotify-token-swap: SPOTIFY_CLIENT_SECRET is not set');
+  });
+
   it("refuses past the rate-limiting binding's limit with the documented 429", async () => {
     const door = workerDoor(worker(script, { ratelimits: { TOKEN_LIMITER: { simple: { limit: 1, period: 60 } } } }));
     const post = () => door.send('/refresh', { method: 'POST', body: new URLSearchParams({ refresh_token: 'x' }) });
@@ -238,6 +281,15 @@ describe('Deno: the recipe served by Deno.serve', () => {
     );
     return httpDoor(`${url}/spotify`);
   }, true);
+
+  // Issue 28: it listened on 127.0.0.1 unless HOST said otherwise, where nothing outside a container reaches it.
+  it('listens on every interface without HOST, as a container needs, and names a missing variable', async () => {
+    const run = ['run', '--cached-only', '--allow-net', '--allow-env', 'deno/main.ts'];
+    const { output } = await serve(bin('deno'), run, variables(spotify.url), true);
+    expect(output()).toMatch(/Listening on http:\/\/0\.0\.0\.0:\d+/);
+    const { TOKEN_ENCRYPTION_SECRETS: _unset, ...missing } = variables(spotify.url);
+    await expect(serve(bin('deno'), run, missing)).rejects.toThrow(/TOKEN_ENCRYPTION_SECRETS is not set/);
+  }, 60_000);
 });
 
 describe('Bun: the recipe served by Bun.serve', () => {
@@ -245,6 +297,15 @@ describe('Bun: the recipe served by Bun.serve', () => {
     const { url } = await serve(bin('bun'), ['run', 'bun/server.ts'], variables(spotify.url));
     return httpDoor(`${url}/spotify`);
   }, true);
+
+  it('listens on every interface without HOST, as a container needs, and names a missing variable', async () => {
+    const { output } = await serve(bin('bun'), ['run', 'bun/server.ts'], variables(spotify.url), true);
+    expect(output()).toMatch(/listening on 0\.0\.0\.0:\d+/);
+    const { SPOTIFY_CLIENT_SECRET: _unset, ...missing } = variables(spotify.url);
+    await expect(serve(bin('bun'), ['run', 'bun/server.ts'], missing)).rejects.toThrow(
+      /SPOTIFY_CLIENT_SECRET is not set/,
+    );
+  }, 60_000);
 });
 
 describe("Bun: the Express router, whose undici Pool is Bun's stand-in, calls Spotify through fetch", () => {
@@ -273,8 +334,8 @@ describe('Bun: the standalone server', () => {
     const [exitCode] = (await once(child, 'exit')) as [number | null];
     expect(exitCode).toBe(0);
     expect(output()).toContain('"event":"shutdown"');
-    // The rate limit told the client by its address (Bun's node:http makes requests of the server's own class):
-    // without one, express-rate-limit would have said so in the log.
+    // The rate limit told the client by its socket's address: without one, the server would have said in the log
+    // that every such request shares one limit.
     expect(output()).not.toContain('"event":"rate_limit"');
   }, 30_000);
 });

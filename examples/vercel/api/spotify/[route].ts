@@ -1,17 +1,28 @@
 // Vercel: api/spotify/[route].ts serves POST /api/spotify/swap and /api/spotify/refresh (Node.js or Edge runtime).
-// Set the variables with `vercel env add`.
-import { aesGcmCipher, tokenSwapHandler } from 'spotify-token-swap/fetch';
+// Set the variables with `vercel env add` (and `vercel env pull .env.local` for `vercel dev`); a build needs none.
+import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandler } from 'spotify-token-swap/fetch';
 
-const env = process.env;
+/** A variable's value, or an error that names it. */
+function variable(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`spotify-token-swap: ${name} is not set`);
+  return value;
+}
 
-const handler = tokenSwapHandler({
-  clientId: env.SPOTIFY_CLIENT_ID!,
-  clientSecret: env.SPOTIFY_CLIENT_SECRET!,
-  redirectUri: env.SPOTIFY_REDIRECT_URI!,
-  accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
-  basePath: '/api/spotify',
-  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS), logger: console },
-});
+// Built on the first request, not when the module loads: a build loads it without the secrets.
+let handler: TokenSwapHandler | undefined;
 
-export const GET = handler;
-export const POST = handler;
+async function handle(request: Request): Promise<Response> {
+  handler ??= tokenSwapHandler({
+    clientId: variable('SPOTIFY_CLIENT_ID'),
+    clientSecret: variable('SPOTIFY_CLIENT_SECRET'),
+    redirectUri: variable('SPOTIFY_REDIRECT_URI'),
+    accountsUrl: process.env.SPOTIFY_ACCOUNTS_URL,
+    basePath: '/api/spotify',
+    hooks: { refreshTokenCipher: aesGcmCipher(variable('TOKEN_ENCRYPTION_SECRETS')), logger: console },
+  });
+  return handler(request);
+}
+
+export const GET = handle;
+export const POST = handle;

@@ -1,18 +1,31 @@
 // Next.js App Router: app/spotify/[route]/route.ts serves POST /spotify/swap and /spotify/refresh.
-import { aesGcmCipher, tokenSwapHandler } from 'spotify-token-swap/fetch';
+// Set the variables in .env.local for `next dev`, and in the host's environment variables once deployed; `next build`
+// needs none of them.
+import { aesGcmCipher, tokenSwapHandler, type TokenSwapHandler } from 'spotify-token-swap/fetch';
 
-const env = process.env;
+/** A variable's value, or an error that names it. */
+function variable(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`spotify-token-swap: ${name} is not set`);
+  return value;
+}
 
-const handler = tokenSwapHandler({
-  clientId: env.SPOTIFY_CLIENT_ID!,
-  clientSecret: env.SPOTIFY_CLIENT_SECRET!,
-  redirectUri: env.SPOTIFY_REDIRECT_URI!,
-  accountsUrl: env.SPOTIFY_ACCOUNTS_URL,
-  basePath: '/spotify',
-  hooks: { refreshTokenCipher: aesGcmCipher(env.TOKEN_ENCRYPTION_SECRETS), logger: console },
-});
+// Built on the first request, not when the module loads: `next build` loads it without the secrets.
+let handler: TokenSwapHandler | undefined;
 
-export const GET = handler;
-export const POST = handler;
+async function handle(request: Request): Promise<Response> {
+  handler ??= tokenSwapHandler({
+    clientId: variable('SPOTIFY_CLIENT_ID'),
+    clientSecret: variable('SPOTIFY_CLIENT_SECRET'),
+    redirectUri: variable('SPOTIFY_REDIRECT_URI'),
+    accountsUrl: process.env.SPOTIFY_ACCOUNTS_URL,
+    basePath: '/spotify',
+    hooks: { refreshTokenCipher: aesGcmCipher(variable('TOKEN_ENCRYPTION_SECRETS')), logger: console },
+  });
+  return handler(request);
+}
+
+export const GET = handle;
+export const POST = handle;
 // Token answers are never cached; neither is this route.
 export const dynamic = 'force-dynamic';
