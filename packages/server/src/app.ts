@@ -132,7 +132,7 @@ export function createApp(parts: AppParts): App {
     if (isHealthCheck(req)) return health(res);
     const path = pathOf(req.url ?? '/') ?? '';
     if (check !== undefined && (path === '/check' || path.startsWith('/check/'))) void check(req, res);
-    else answers.notFound(res);
+    else answers.notFound(res, path);
   };
 
   return (req, res) => {

@@ -34,7 +34,8 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 export interface OwnAnswers {
   /** GET /healthz: logged at debug, draining or not, since probes come every few seconds. */
   health(res: ServerResponse, status: number, body: object): void;
-  notFound(res: ServerResponse): void;
+  /** The JSON 404; for a path that ends in one of the routes under another prefix, it says where the route is. */
+  notFound(res: ServerResponse, path?: string): void;
   busy(res: ServerResponse): void;
   /** Answers on the raw socket what Node could not hand over as a request, or the connection is closed. */
   clientError(error: unknown, socket: Duplex): void;
@@ -61,9 +62,10 @@ export function ownAnswers(log: Logger): OwnAnswers {
       sendJson(res, status, body);
       line(status, undefined, status === 503 ? 'draining' : undefined, true);
     },
-    notFound(res) {
-      sendJson(res, 404, NOT_FOUND);
-      line(404, NOT_FOUND, 'not_found');
+    notFound(res, path) {
+      const body = notFoundBody(path);
+      sendJson(res, 404, body);
+      line(404, body, 'not_found');
     },
     busy(res) {
       sendJson(res, 503, BUSY, { 'Retry-After': String(BUSY_RETRY_AFTER_SECONDS) });
@@ -94,6 +96,15 @@ export function ownAnswers(log: Logger): OwnAnswers {
       );
     },
   };
+}
+
+/** The routes at this server's root, which apps are often pointed at under a prefix (`/spotify/swap`). */
+const ROOT_ROUTES = ['/swap', '/refresh'];
+
+function notFoundBody(path: string | undefined): ErrorBody {
+  const route = path === undefined ? undefined : ROOT_ROUTES.find((one) => path.endsWith(one));
+  if (route === undefined) return NOT_FOUND;
+  return errorBody('not_found', `No such route: this server's routes are at its root: POST ${route}`);
 }
 
 type ClientErrorAnswer = [number, string, ErrorBody, ServerReason];

@@ -38,6 +38,20 @@ describe('routes', () => {
     expect(await send(server, method, target)).toEqual({ status, body });
   });
 
+  // Issue 28: the Deploy section sent apps to <host>/spotify/swap, where this server answered a bare 404.
+  it.each([
+    ['/spotify/swap', 'POST /swap'],
+    ['/api/spotify/Refresh/', 'POST /refresh'],
+  ])('answers %s with a 404 that says where the route is', async (target, route) => {
+    const server = await start();
+    const answer = await send(server, 'POST', target);
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.body)).toEqual({
+      error: 'not_found',
+      error_description: `No such route: this server's routes are at its root: ${route}`,
+    });
+  });
+
   it('answers HEAD /healthz as GET, without a body', async () => {
     const server = await start();
     expect(await send(server, 'HEAD', '/healthz/')).toEqual({ status: 200, body: '' });
