@@ -421,6 +421,6 @@ it('lists the same clients on the set-up page and in what the callback page judg
   const judged = (JSON.parse(dataOf(callback, 'clients')!.replace(/&quot;/g, '"')) as { name: string }[]).map(
     (client) => client.name,
   );
-  expect(listed).toHaveLength(6);
+  expect(listed).toHaveLength(8);
   expect(judged).toEqual(listed);
 });

@@ -159,6 +159,13 @@ function needs(rules, answer, legacy) {
       if (!present(body.refresh_token)) missing.push('refresh_token: react-native-spotify-remote drops the session');
       if (typeof body.expires_in !== 'number') missing.push('expires_in a JSON number: react-native-spotify fails');
       break;
+    case 'expo-spotify-sdk':
+      if (!present(body.access_token)) missing.push('access_token');
+      if (!Number.isInteger(body.expires_in)) missing.push('expires_in a whole JSON number: its iOS side fails');
+      break;
+    case 'flutter-web':
+      if (!present(body.refresh_token)) missing.push('refresh_token in the answer: the plugin requires it');
+      break;
     default:
       if (!present(body.access_token)) missing.push('access_token');
       if (!present(body.refresh_token)) missing.push('refresh_token');

@@ -3,7 +3,8 @@
 import { escapeHtml } from 'spotify-token-swap/internal';
 
 /** How check.js judges an answer for the client; the rules themselves are in check.js. */
-export type ClientRules = 'ios-sdk' | 'net7' | 'net5' | 'react-native' | 'expo' | 'flutter';
+export type ClientRules =
+  'ios-sdk' | 'net7' | 'net5' | 'react-native' | 'expo' | 'expo-spotify-sdk' | 'flutter' | 'flutter-web';
 
 interface Client {
   name: string;
@@ -42,9 +43,23 @@ export const CLIENTS: readonly Client[] = [
     takes: 'swap and refresh',
   },
   {
-    name: 'Flutter (spotify_sdk)',
+    name: 'expo-spotify-sdk',
+    rules: 'expo-spotify-sdk',
+    settings: '<code>tokenSwapURL</code><br /><code>tokenRefreshURL</code>',
+    takes: 'swap and refresh',
+  },
+  {
+    name: 'Flutter spotify_sdk (Android, iOS)',
     rules: 'flutter',
-    settings: 'token swap and refresh URLs, where your version takes them; else as Expo',
+    settings: 'the app posts the code <code>getSwapToken</code> hands it, as Expo',
+    takes: 'swap and refresh',
+  },
+  {
+    name: 'Flutter spotify_sdk (web)',
+    rules: 'flutter-web',
+    settings:
+      "the plugin posts from the browser: <code>CORS_ORIGINS</code> with the page's origin, its redirect URI in " +
+      '<code>SPOTIFY_ALLOWED_REDIRECT_URIS</code>',
     takes: 'swap and refresh',
   },
 ];
