@@ -3,6 +3,7 @@
 import { errorAnswer, type Answer, type Failure } from './answer.js';
 import { preflightAnswer, withCors } from './cors.js';
 import { OAuthError, methodNotAllowed, toOAuthError } from './errors.js';
+import { clientTokenHandler } from './handlers/client-token.js';
 import { legacyRoutes } from './handlers/legacy.js';
 import { refreshHandler } from './handlers/refresh.js';
 import { swapHandler } from './handlers/swap.js';
@@ -56,6 +57,9 @@ function tokenRoutes(config: TokenSwapConfig, spotify: SpotifyClient): Route[] {
   return [
     postRoute('/swap', 'swap', config.timeoutMs, swap),
     postRoute('/refresh', 'refresh', config.timeoutMs, refresh),
+    ...(config.clientToken
+      ? [postRoute('/client-token', 'client_token', config.timeoutMs, clientTokenHandler(spotify))]
+      : []),
     ...legacyRoutes(config, swap, refresh),
   ];
 }

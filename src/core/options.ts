@@ -25,6 +25,12 @@ export interface CommonOptions {
   legacyExchange?: boolean | LegacyExchangeOptions | undefined;
   /** Answer browsers calling from these origins (preflights included). Default: no CORS headers. */
   cors?: CorsOptions | undefined;
+  /**
+   * Serve `POST <base>/client-token`: an app-only access token (Spotify's client credentials grant) for calls that
+   * need no user, such as the catalogue before anyone logs in. One call to Spotify per token lifetime. Default:
+   * `false`.
+   */
+  clientToken?: boolean | undefined;
 }
 
 /** The hooks every door shares; each door adds its own `rateLimit`. */
@@ -53,6 +59,7 @@ export interface TokenSwapConfig {
   readonly logger: Logger;
   readonly legacy: { readonly clientCallbackUrl: string } | undefined;
   readonly cors: Cors | undefined;
+  readonly clientToken: boolean;
 }
 
 export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
@@ -70,10 +77,17 @@ const OPTION_KEYS = [
   'hooks',
   'legacyExchange',
   'cors',
+  'clientToken',
 ] as const;
 const HOOK_KEYS = ['refreshTokenCipher', 'logger', 'rateLimit'] as const;
 const LEGACY_KEYS = ['clientCallbackUrl'] as const;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function resolveClientToken(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') fail('clientToken', 'must be true or false (default false)');
+  return value;
+}
 
 export function fail(option: string, problem: string, code: TokenSwapOptionErrorCode = 'ERR_OPTION_INVALID'): never {
   throw new TokenSwapOptionError(option, code, `spotify-token-swap: ${option} ${problem}`);
@@ -254,6 +268,7 @@ export function resolveOptions(
     logger: resolveLogger(options.hooks.logger),
     legacy: resolveLegacy(options.legacyExchange),
     cors: resolveCors(options.cors),
+    clientToken: resolveClientToken(options.clientToken),
   });
   return { config, options, hooks: options.hooks };
 }

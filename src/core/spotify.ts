@@ -37,6 +37,8 @@ export interface UpstreamTrace {
 export interface SpotifyClient {
   exchangeCode(grant: CodeGrant, trace: UpstreamTrace): Promise<TokenSet>;
   refresh(refreshToken: string, trace: UpstreamTrace): Promise<TokenSet>;
+  /** An app-only token: the client credentials grant. */
+  clientCredentials(trace: UpstreamTrace): Promise<TokenSet>;
 }
 
 export interface SpotifyClientOptions {
@@ -45,7 +47,7 @@ export interface SpotifyClientOptions {
   timeoutMs: number;
 }
 
-type GrantType = 'authorization_code' | 'refresh_token';
+type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
 
 /** What one attempt came to. `neverSent` is true only when the transport can prove the request never left. */
 export type Attempt =
@@ -72,14 +74,14 @@ const MIN_ATTEMPT_MS = 100;
 export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * How long to wait before calling again, or undefined for "answer now". A code is single-use, so a swap is
- * retried only when the request provably never reached Spotify; a refresh also on
- * 5xx, on 429 with a Retry-After, and on connection failures. No 4xx is ever retried.
+ * retried only when the request provably never reached Spotify; a refresh and an app-only token (which any number of
+ * calls may ask for) also on 5xx, on 429 with a Retry-After, and on connection failures. No 4xx is ever retried.
  */
 function retryDelay(grant: GrantType, outcome: Attempt, attempts: number): number | undefined {
   if (attempts >= MAX_ATTEMPTS) return undefined;
   const backoff = BACKOFF_MS * 2 ** (attempts - 1);
   if (outcome.kind === 'unreachable' && outcome.neverSent) return backoff;
-  if (grant !== 'refresh_token') return undefined;
+  if (grant === 'authorization_code') return undefined;
   if (outcome.kind === 'unreachable') return backoff;
   if (outcome.kind !== 'answer') return undefined;
   if (outcome.status >= 500) return backoff;
@@ -266,6 +268,9 @@ export function createSpotifyClient(options: SpotifyClientOptions, transport: Tr
     },
     refresh(refreshToken, trace) {
       return call({ grant_type: 'refresh_token', refresh_token: refreshToken }, trace);
+    },
+    clientCredentials(trace) {
+      return call({ grant_type: 'client_credentials' }, trace);
     },
   };
 }

@@ -181,6 +181,9 @@ export function tokenEndpoint({
         return swap(form);
       case 'refresh_token':
         return refresh(form);
+      case 'client_credentials':
+        // An app-only token: no user, so no scope and no refresh token, as Spotify answers it.
+        return { status: 200, body: { access_token: token(), token_type: 'Bearer', expires_in: expiresIn } };
       default:
         return oauthError(400, 'unsupported_grant_type', 'grant_type parameter is invalid');
     }

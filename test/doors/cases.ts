@@ -12,9 +12,9 @@ import { remember } from '../helpers/secrets.js';
  * What a door may have been built with: `cors` is `{ origins: [ALLOWED_ORIGIN] }`; `refusingHook` is a rateLimit hook
  * that refuses a request with an `x-refuse` header (TEST_HOOK_STYLES on Node, a verdict elsewhere) and lets the rest on.
  * `streamedBody` is no option but what the door can be sent: a body that comes in parts, and may stall (not so an
- * event of Lambda's, which holds its whole body).
+ * event of Lambda's, which holds its whole body). `clientToken` is `clientToken: true` (CLIENT_TOKEN=1).
  */
-export type DoorOption = 'cors' | 'refusingHook' | 'streamedBody';
+export type DoorOption = 'cors' | 'refusingHook' | 'streamedBody' | 'clientToken';
 
 export interface Door {
   /**
@@ -203,6 +203,32 @@ export const cases: DoorCase[] = [
       });
       await expectError(answer, 408, 'invalid_request');
       expect(door.spotify.requests.length).toBe(calls);
+    },
+  },
+  {
+    name: 'serves an app-only token at /client-token, with one call to Spotify however many ask at once',
+    smoke: false,
+    needs: 'clientToken',
+    async run(door) {
+      const appTokenCalls = () =>
+        door.spotify.requests.filter((request) => request.form.grant_type === 'client_credentials').length;
+      const before = appTokenCalls();
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => door.send('/client-token', { method: 'POST' })),
+      );
+      answers.push(await door.send('/client-token', form({})));
+      const tokens = await Promise.all(answers.map(body));
+      expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+      for (const token of tokens) {
+        expect(Object.keys(token)).toEqual(['access_token', 'token_type', 'expires_in']);
+        expect(token.token_type).toBe('Bearer');
+        expect(token.expires_in).toBeGreaterThan(3500);
+        expect(token.expires_in).toBeLessThanOrEqual(3600);
+      }
+      remember(tokens[0]!.access_token as string);
+      expect(new Set(tokens.map((token) => token.access_token)).size).toBe(1);
+      expect(appTokenCalls() - before).toBe(1);
+      await expectError(await door.send('/client-token', { method: 'GET' }), 405, 'method_not_allowed');
     },
   },
   {

@@ -6,12 +6,13 @@ import { SECRETS, mockSpotifyOptions } from '../helpers/harness.js';
 import { spyLogger } from '../helpers/secrets.js';
 import { ALLOWED_ORIGIN, type DoorOption } from './cases.js';
 
-export const FETCH_DOOR_OPTIONS: readonly DoorOption[] = ['cors', 'refusingHook'];
+export const FETCH_DOOR_OPTIONS: readonly DoorOption[] = ['cors', 'refusingHook', 'clientToken'];
 
 export function fetchDoorFor(spotify: MockSpotify, extra: Partial<TokenSwapHandlerOptions> = {}) {
   return tokenSwapHandler({
     ...mockSpotifyOptions(spotify),
     cors: { origins: [ALLOWED_ORIGIN] },
+    clientToken: true,
     hooks: {
       refreshTokenCipher: aesGcmCipher(SECRETS),
       logger: spyLogger,

@@ -45,6 +45,7 @@ function refusingHook(req: IncomingMessage, res: ServerResponse, next: () => voi
 const options = (): TokenSwapOptions => ({
   ...mockSpotifyOptions(spotify),
   cors: { origins: [ALLOWED_ORIGIN] },
+  clientToken: true,
   hooks: { refreshTokenCipher: aesGcmCipher(SECRETS), logger: spyLogger, rateLimit: refusingHook },
 });
 
@@ -67,7 +68,7 @@ const hosts: Record<string, () => Server> = {
   },
 };
 
-const built: readonly DoorOption[] = ['cors', 'refusingHook', 'streamedBody'];
+const built: readonly DoorOption[] = ['cors', 'refusingHook', 'streamedBody', 'clientToken'];
 
 describe.each(Object.keys(hosts))('the router in %s', (host) => {
   let url: string;

@@ -70,6 +70,7 @@ function routerOptions(parts: AppParts): TokenSwapOptions {
     ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
+    clientToken: config.clientToken,
     ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
   };

@@ -37,6 +37,8 @@ interface CommonConfig {
   allowedRedirectUris: string[] | undefined;
   timeoutMs: number | undefined;
   legacyExchange: boolean | { clientCallbackUrl: string };
+  /** Serve POST /client-token: app-only tokens. */
+  clientToken: boolean;
   /** Requests per minute per client IP; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   redisUrl: string | undefined;
@@ -142,6 +144,7 @@ export function readConfig(env: Env): ServerConfig {
     timeoutMs:
       text(env, 'SPOTIFY_TIMEOUT_MS') === undefined ? undefined : integer(env, 'SPOTIFY_TIMEOUT_MS', 0, 1, 600_000),
     legacyExchange: callbackUrl === undefined ? legacy : { clientCallbackUrl: callbackUrl },
+    clientToken: flag(env, 'CLIENT_TOKEN'),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     redisUrl: redisUrl(env),
     corsOrigins: corsOrigins(env),

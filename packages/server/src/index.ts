@@ -106,6 +106,7 @@ async function announce(
       sharedRateLimit: config.redisUrl !== undefined,
       cors: config.corsOrigins !== undefined,
       legacyExchange: config.legacyExchange !== false,
+      clientToken: config.clientToken,
       loginCheck: config.loginCheck,
       address,
       everyInterface,
@@ -186,7 +187,7 @@ export async function startServer(
     const spotify = await spotifyFor(config, publicUrl);
     demo = spotify.demo;
     const state: AppState = { draining: false };
-    const answers = ownAnswers(log);
+    const answers = ownAnswers(log, ['/swap', '/refresh', ...(config.clientToken ? ['/client-token'] : [])]);
     const app = createApp({
       answers,
       config,

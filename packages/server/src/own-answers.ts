@@ -43,7 +43,8 @@ export interface OwnAnswers {
   flooded(): void;
 }
 
-export function ownAnswers(log: Logger): OwnAnswers {
+/** `routes`: the token routes at the server's root, which apps are often pointed at under a prefix. */
+export function ownAnswers(log: Logger, routes: readonly string[]): OwnAnswers {
   const line = (status: number, body?: ErrorBody, reason?: ServerReason, probe = false) => {
     log[probe ? 'debug' : status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info'](
       {
@@ -63,7 +64,7 @@ export function ownAnswers(log: Logger): OwnAnswers {
       line(status, undefined, status === 503 ? 'draining' : undefined, true);
     },
     notFound(res, path) {
-      const body = notFoundBody(path);
+      const body = notFoundBody(path, routes);
       sendJson(res, 404, body);
       line(404, body, 'not_found');
     },
@@ -98,11 +99,9 @@ export function ownAnswers(log: Logger): OwnAnswers {
   };
 }
 
-/** The routes at this server's root, which apps are often pointed at under a prefix (`/spotify/swap`). */
-const ROOT_ROUTES = ['/swap', '/refresh'];
-
-function notFoundBody(path: string | undefined): ErrorBody {
-  const route = path === undefined ? undefined : ROOT_ROUTES.find((one) => path.endsWith(one));
+/** The 404 for `path`: one that ends in a route at this server's root (`/spotify/swap`) says where the route is. */
+function notFoundBody(path: string | undefined, routes: readonly string[]): ErrorBody {
+  const route = path === undefined ? undefined : routes.find((one) => path.endsWith(one));
   if (route === undefined) return NOT_FOUND;
   return errorBody('not_found', `No such route: this server's routes are at its root: POST ${route}`);
 }

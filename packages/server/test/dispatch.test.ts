@@ -52,6 +52,16 @@ describe('routes', () => {
     });
   });
 
+  it('serves /client-token only with CLIENT_TOKEN=1, and points there from under a prefix only then', async () => {
+    const without = await start();
+    expect(JSON.parse((await send(without, 'POST', '/spotify/client-token')).body)).toEqual(JSON.parse(notFound));
+    const serving = await start({ CLIENT_TOKEN: '1' });
+    expect((await send(serving, 'GET', '/client-token')).status).toBe(405);
+    expect(JSON.parse((await send(serving, 'POST', '/spotify/client-token')).body).error_description).toBe(
+      "No such route: this server's routes are at its root: POST /client-token",
+    );
+  });
+
   it('answers HEAD /healthz as GET, without a body', async () => {
     const server = await start();
     expect(await send(server, 'HEAD', '/healthz/')).toEqual({ status: 200, body: '' });

@@ -20,6 +20,7 @@ beforeAll(async () => {
     TOKEN_ENCRYPTION_SECRETS: SECRETS.join(','),
     CORS_ORIGINS: ALLOWED_ORIGIN,
     RATE_LIMIT_PER_MINUTE: '0',
+    CLIENT_TOKEN: '1',
   });
 });
 
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 describe("the standalone server's bin", () => {
-  for (const doorCase of casesFor(['cors', 'streamedBody'])) {
+  for (const doorCase of casesFor(['cors', 'streamedBody', 'clientToken'])) {
     it(doorCase.name, () => doorCase.run({ spotify, send: (path, init) => rawSend(bin.url, path, init) }));
   }
 });
