@@ -125,7 +125,7 @@ it('ships every document its files cite: a .md path in a shipped file is shipped
     .filter((file) => /\.(js|d\.ts|html|css|md)$/.test(file))
     .flatMap((file) => {
       const text = readFileSync(join(installed, file), 'utf8');
-      const linked = new Set([...text.matchAll(/\]\(([^)#\s]+\.md)\)/g)].map((match) => match[1]!));
+      const linked = new Set([...text.matchAll(/\]\(([^)#\s]+\.md)(?:#[^)\s]*)?\)/g)].map((match) => match[1]!));
       return [...text.matchAll(/(?<![\w/.-])((?:[\w-]+\/)*[\w-]+\.md)\b/g)]
         .map((match) => match[1]!)
         .filter((cites) => !linked.has(cites))
