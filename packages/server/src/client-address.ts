@@ -26,8 +26,9 @@ function mappedIPv4(high: string, low: string): string {
  */
 export function canonicalAddress(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  // What nearly every request has: nothing to rewrite.
+  // What nearly every request has: an IPv4 address, bare or as a dual-stack socket gives it (`::ffff:1.2.3.4`).
   if (isIPv4(raw)) return raw;
+  if (raw.startsWith('::ffff:') && isIPv4(raw.slice(7))) return raw.slice(7);
   let text = raw.trim();
   text = BRACKETED.exec(text)?.[1] ?? WITH_PORT.exec(text)?.[1] ?? text;
   // A zone (fe80::1%eth0) names an interface of the proxy's, not a client.
