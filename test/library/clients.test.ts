@@ -130,7 +130,7 @@ describe('expo-spotify-sdk 2.3', () => {
     h.http
       .post(path)
       .set('Content-Type', 'application/x-www-form-urlencoded')
-      .set('User-Agent', 'expo-spotify-sdk/2.3 okhttp/4.12.0')
+      .set('User-Agent', 'expo-spotify-sdk/2.3.2')
       .send(`${field}=${encodeURIComponent(value)}${extra}`);
   /** Its own reading of a refresh's failure. */
   const verdict = (res: { status: number; body: { error?: unknown } }) =>
@@ -186,7 +186,16 @@ describe('Flutter spotify_sdk 4.0 on the web', () => {
     expect(swap.status).toBe(200);
     expect(swap.headers['access-control-allow-origin']).toBe(PAGE);
     expect(swap.body.refresh_token).toEqual(expect.any(String));
+    // `tokenResponse['expires_in'] as int`: a whole JSON number, or the plugin throws.
+    expect(Number.isInteger(swap.body.expires_in)).toBe(true);
     expect(web.spotify.requests.at(-1)?.form.redirect_uri).toBe(PAGE_REDIRECT);
+    const refresh = await web.http
+      .post('/spotify/refresh')
+      .set('Origin', PAGE)
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=utf-8')
+      .send(`refresh_token=${encodeURIComponent(swap.body.refresh_token)}`);
+    expect(refresh.status).toBe(200);
+    expect(refresh.headers['access-control-allow-origin']).toBe(PAGE);
   });
 });
 

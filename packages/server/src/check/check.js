@@ -165,6 +165,7 @@ function needs(rules, answer, legacy) {
       break;
     case 'flutter-web':
       if (!present(body.refresh_token)) missing.push('refresh_token in the answer: the plugin requires it');
+      if (!Number.isInteger(body.expires_in)) missing.push('expires_in a whole JSON number: the plugin casts it');
       break;
     default:
       if (!present(body.access_token)) missing.push('access_token');
