@@ -5,7 +5,7 @@ export type { Middleware, TokenSwapHooks, TokenSwapOptions, TokenSwapRouter } fr
 export { tokenSwap };
 export default tokenSwap;
 export { aesGcmCipher, plaintextRefreshTokens } from './node/cipher.js';
-export type { RefreshTokenCipher } from './node/cipher.js';
+export type { RefreshTokenCipher, RefreshTokenSession } from './node/cipher.js';
 export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute, TokenSwapWarning } from './core/logging.js';
 export type { TokenSwapReason } from './core/errors.js';
 export type { RateLimitVerdict } from './core/rate-limit.js';

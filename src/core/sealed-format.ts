@@ -18,6 +18,19 @@ export interface RefreshTokenCipher {
    * without logging anyone out. Without it, the token goes back exactly as the client sent it.
    */
   isCurrent?(sealed: string): boolean | Promise<boolean>;
+  /**
+   * Optional, with `open`: seals a refresh token with the time of the login it belongs to. A cipher that has both
+   * lets every answer say when the login ends (`refresh_token_expires_in`); the built-in ones do.
+   */
+  seal?(session: RefreshTokenSession): string | Promise<string>;
+  /** Optional, with `seal`: opens what either method sealed; `loginAt` is absent when it was not sealed with one. */
+  open?(sealed: string): RefreshTokenSession | Promise<RefreshTokenSession>;
+}
+
+/** A refresh token and, when known, when its user logged in (ms since the epoch). */
+export interface RefreshTokenSession {
+  refreshToken: string;
+  loginAt?: number | undefined;
 }
 
 /** The loud opt-out: refresh tokens leave the server as Spotify issued them. */
@@ -30,8 +43,11 @@ export const MIN_SECRET_LENGTH = 32;
 const MIN_DISTINCT_CHARACTERS = 8;
 
 // Layout of a sealed token before base64url: version | key id | IV | ciphertext | GCM tag.
-// The version and key id are authenticated as associated data, so neither can be swapped.
+// The version and key id are authenticated as associated data, so neither can be swapped. Version 1 seals the token
+// alone; version 2 seals the login's time (whole seconds, 6 bytes, big-endian) before it.
 export const VERSION = 1;
+export const SESSION_VERSION = 2;
+export const LOGIN_AT_BYTES = 6;
 export const KEY_ID_BYTES = 4;
 export const IV_BYTES = 12;
 export const TAG_BYTES = 16;
@@ -90,4 +106,24 @@ export function checkSecrets(secrets: unknown): readonly string[] {
     }
   });
   return list as string[];
+}
+
+/** The plaintext of a version-2 token: the login's time in whole seconds, then the token in UTF-8. */
+export function packSession(refreshToken: string, loginAt: number): Uint8Array<ArrayBuffer> {
+  const token = new TextEncoder().encode(refreshToken);
+  const bytes = new Uint8Array(LOGIN_AT_BYTES + token.length);
+  let seconds = Math.max(0, Math.floor(loginAt / 1000));
+  for (let i = LOGIN_AT_BYTES - 1; i >= 0; i--) {
+    bytes[i] = seconds % 256;
+    seconds = Math.floor(seconds / 256);
+  }
+  bytes.set(token, LOGIN_AT_BYTES);
+  return bytes;
+}
+
+/** A version-2 plaintext as the session it holds. */
+export function unpackSession(bytes: Uint8Array): Required<RefreshTokenSession> {
+  let seconds = 0;
+  for (let i = 0; i < LOGIN_AT_BYTES; i++) seconds = seconds * 256 + bytes[i]!;
+  return { refreshToken: new TextDecoder().decode(bytes.subarray(LOGIN_AT_BYTES)), loginAt: seconds * 1000 };
 }

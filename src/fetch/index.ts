@@ -9,7 +9,7 @@ export type {
 } from './handler.js';
 export { aesGcmCipher } from './cipher.js';
 export { plaintextRefreshTokens } from '../core/sealed-format.js';
-export type { RefreshTokenCipher } from '../core/sealed-format.js';
+export type { RefreshTokenCipher, RefreshTokenSession } from '../core/sealed-format.js';
 export type { Logger, TokenSwapEvent, TokenSwapOutcome, TokenSwapRoute, TokenSwapWarning } from '../core/logging.js';
 export type { TokenSwapReason } from '../core/errors.js';
 export type { CorsOptions } from '../core/cors.js';

@@ -126,3 +126,52 @@ describe("a variable's value as it is: comma-separated, each secret trimmed", ()
     }
   });
 });
+
+// Issue 27: a sealed token carries its login's time (format version 2), so that every answer can say when the login
+// ends. Tokens of version 1 still open, with no login time.
+describe('the login time in a sealed token (format version 2)', () => {
+  const LOGIN_AT = Date.UTC(2026, 6, 1, 12, 30, 45, 678);
+  const ciphers = [
+    ['node:crypto', nodeCipher],
+    ['WebCrypto', webCipher],
+  ] as const;
+
+  it.each(ciphers)(
+    '%s: seal and open carry the login time, in whole seconds, and either cipher opens the other',
+    async (_name, make) => {
+      const [sealer, other] = [make([A, B]), (make === nodeCipher ? webCipher : nodeCipher)([A, B])];
+      const sealed = await sealer.seal!({ refreshToken: 'token-ü-value', loginAt: LOGIN_AT });
+      const expected = { refreshToken: 'token-ü-value', loginAt: Math.floor(LOGIN_AT / 1000) * 1000 };
+      expect(await sealer.open!(sealed)).toEqual(expected);
+      expect(await other.open!(sealed)).toEqual(expected);
+      // decrypt gives the token alone, whichever version; a version-2 token sealed with the current key is current.
+      expect(await other.decrypt(sealed)).toBe('token-ü-value');
+      expect(await other.isCurrent!(sealed)).toBe(true);
+      expect(await make([B, A]).isCurrent!(sealed)).toBe(false);
+    },
+  );
+
+  it.each(ciphers)(
+    '%s: opens a version-1 token with no login time, and seals one when none is given',
+    async (_name, make) => {
+      const cipher = make(A);
+      const old = await cipher.encrypt('old-token-value');
+      expect(await cipher.open!(old)).toEqual({ refreshToken: 'old-token-value' });
+      const without = await cipher.seal!({ refreshToken: 'old-token-value' });
+      expect(Buffer.from(without, 'base64url')[0]).toBe(1);
+      expect(Buffer.from(await cipher.seal!({ refreshToken: 'x', loginAt: LOGIN_AT }), 'base64url')[0]).toBe(2);
+    },
+  );
+
+  it.each(ciphers)(
+    '%s: refuses a version-2 token whose version byte was changed, as every altered token',
+    async (_name, make) => {
+      const cipher = make(A);
+      const bytes = Buffer.from(await cipher.seal!({ refreshToken: 'token-value', loginAt: LOGIN_AT }), 'base64url');
+      bytes[0] = 1;
+      await expect(Promise.resolve().then(() => cipher.open!(bytes.toString('base64url')))).rejects.toThrow(
+        'The refresh token is not one this server sealed, or it was altered',
+      );
+    },
+  );
+});
