@@ -166,6 +166,10 @@ function resolveCipher(value: unknown): RefreshTokenCipher {
   if (value.isCurrent !== undefined && typeof value.isCurrent !== 'function') {
     fail('hooks.refreshTokenCipher', 'isCurrent must be a method (sealed) => boolean, or left out');
   }
+  const sessionMethods = [value.seal, value.open].filter((method) => method !== undefined);
+  if (sessionMethods.length > 0 && (sessionMethods.length < 2 || sessionMethods.some((m) => typeof m !== 'function'))) {
+    fail('hooks.refreshTokenCipher', 'seal and open must be methods given together, or both left out');
+  }
   return value as unknown as RefreshTokenCipher;
 }
 

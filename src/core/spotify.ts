@@ -19,8 +19,11 @@ export interface TokenSet {
   refresh_token?: string;
 }
 
-/** What the client gets: a token set whose refresh token is always there, and sealed. */
-export type TokenAnswer = Required<TokenSet>;
+/**
+ * What the client gets: a token set whose refresh token is always there, and sealed; and, when the cipher keeps the
+ * login's time, the seconds until that login ends.
+ */
+export type TokenAnswer = Required<TokenSet> & { refresh_token_expires_in?: number };
 
 export interface CodeGrant {
   code: string;

@@ -76,7 +76,15 @@ async function body(response: Response): Promise<Record<string, unknown>> {
 async function expectTokens(response: Response): Promise<Record<string, unknown>> {
   const answer = await body(response);
   expect(response.status).toBe(200);
-  expect(Object.keys(answer)).toEqual(['access_token', 'token_type', 'scope', 'expires_in', 'refresh_token']);
+  const keys = Object.keys(answer);
+  expect(keys.slice(0, 5)).toEqual(['access_token', 'token_type', 'scope', 'expires_in', 'refresh_token']);
+  // The login's end, when the token carries its login's time: whole seconds, at most six months (184 days).
+  expect(keys.slice(5)).toEqual('refresh_token_expires_in' in answer ? ['refresh_token_expires_in'] : []);
+  if ('refresh_token_expires_in' in answer) {
+    expect(Number.isInteger(answer.refresh_token_expires_in)).toBe(true);
+    expect(answer.refresh_token_expires_in).toBeGreaterThan(0);
+    expect(answer.refresh_token_expires_in).toBeLessThanOrEqual(184 * 86_400);
+  }
   expect(answer.token_type).toBe('Bearer');
   expect(answer.expires_in).toBe(3600);
   remember(answer.access_token as string, answer.refresh_token as string);
@@ -129,6 +137,29 @@ export const cases: DoorCase[] = [
       expect(await nodeCipher.decrypt(answer.refresh_token as string)).toBe(plain);
       expect(await nodeCipher.isCurrent!(answer.refresh_token as string)).toBe(true);
       expect(door.spotify.requests.at(-1)?.form).toEqual({ grant_type: 'refresh_token', refresh_token: plain });
+    },
+  },
+  {
+    name: 'says when the login ends: six months after the swap, kept through refreshes; unknown for an older token',
+    smoke: true,
+    async run(door) {
+      const swapped = await expectTokens(await door.send('/swap', form({ code: code(door) })));
+      const sixMonths = swapped.refresh_token_expires_in as number;
+      // Six calendar months from now, in seconds: 181 to 184 days.
+      expect(sixMonths).toBeGreaterThanOrEqual(181 * 86_400);
+      expect(sixMonths).toBeLessThanOrEqual(184 * 86_400);
+      expect((await nodeCipher.open!(swapped.refresh_token as string)).loginAt).toEqual(expect.any(Number));
+      const refreshed = await expectTokens(
+        await door.send('/refresh', form({ refresh_token: swapped.refresh_token as string })),
+      );
+      // The login did not move: its end is where it was, a second or two nearer.
+      expect(sixMonths - (refreshed.refresh_token_expires_in as number)).toBeGreaterThanOrEqual(0);
+      expect(sixMonths - (refreshed.refresh_token_expires_in as number)).toBeLessThanOrEqual(5);
+      // A token sealed without its login's time (by an older version, or encrypt alone) says nothing of it.
+      const older = await nodeCipher.encrypt(door.spotify.issueRefreshToken());
+      remember(older);
+      const unknown = await expectTokens(await door.send('/refresh', form({ refresh_token: older })));
+      expect(unknown).not.toHaveProperty('refresh_token_expires_in');
     },
   },
   {

@@ -26,6 +26,21 @@ export function trackingCipher(inner: RefreshTokenCipher = aesGcmCipher(SECRETS)
       return refreshToken;
     },
     ...(inner.isCurrent === undefined ? {} : { isCurrent: inner.isCurrent.bind(inner) }),
+    ...(inner.seal === undefined || inner.open === undefined
+      ? {}
+      : {
+          async seal(session) {
+            const sealed = await inner.seal!(session);
+            remember(session.refreshToken, sealed);
+            return sealed;
+          },
+          async open(sealed) {
+            remember(sealed);
+            const session = await inner.open!(sealed);
+            remember(session.refreshToken);
+            return session;
+          },
+        }),
   };
 }
 

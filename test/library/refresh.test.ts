@@ -1,5 +1,11 @@
 // POST /refresh: opening the sealed token, rotation, the token sent back when Spotify keeps it, and refusals.
-import { aesGcmCipher, plaintextRefreshTokens, type RefreshTokenCipher } from '../../src/index.js';
+import {
+  TokenSwapOptionError,
+  aesGcmCipher,
+  plaintextRefreshTokens,
+  tokenSwap,
+  type RefreshTokenCipher,
+} from '../../src/index.js';
 import { SECRETS, startHarness, trackingCipher, type Harness } from '../helpers/harness.js';
 import { remember } from '../helpers/secrets.js';
 
@@ -18,6 +24,7 @@ describe('POST /refresh', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(Object.keys(res.body)).toEqual(['access_token', 'token_type', 'scope', 'expires_in', 'refresh_token']);
+    // Sealed by encrypt alone (h.sealedRefreshToken), so with no login time: the field is left out.
     expect(res.body.token_type).toBe('Bearer');
     expect(Number.isInteger(res.body.expires_in)).toBe(true);
     expect(h.spotify.requests[0]?.form).toEqual({ grant_type: 'refresh_token', refresh_token: plain });
@@ -275,5 +282,60 @@ describe('POST /refresh with other ciphers', () => {
         await h.close();
       }
     });
+  });
+});
+
+describe('POST /refresh says when the login ends', () => {
+  const DAY = 86_400_000;
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(() => h.close());
+
+  const refreshLoggedIn = async (daysAgo: number) => {
+    const plain = h.spotify.issueRefreshToken();
+    const sealed = await h.cipher.seal!({ refreshToken: plain, loginAt: Date.now() - daysAgo * DAY });
+    remember(plain, sealed);
+    return h.http.post('/spotify/refresh').type('form').send({ refresh_token: sealed });
+  };
+
+  it('counts six calendar months from the login, not from the last refresh', async () => {
+    const res = await refreshLoggedIn(150);
+    expect(res.status).toBe(200);
+    // Six months are 181 to 184 days.
+    expect(res.body.refresh_token_expires_in).toBeGreaterThanOrEqual(31 * 86_400 - 5);
+    expect(res.body.refresh_token_expires_in).toBeLessThanOrEqual(34 * 86_400);
+  });
+
+  it('says 0 once the six months have passed, and leaves Spotify to refuse or not', async () => {
+    const res = await refreshLoggedIn(200);
+    expect(res.status).toBe(200);
+    expect(res.body.refresh_token_expires_in).toBe(0);
+  });
+});
+
+describe('a cipher without seal and open', () => {
+  it('plaintextRefreshTokens: no login time to tell, so no refresh_token_expires_in', async () => {
+    const h = await startHarness({ hooks: { refreshTokenCipher: plaintextRefreshTokens } });
+    try {
+      const res = await h.http.post('/spotify/swap').type('form').send({ code: h.code() });
+      expect(res.status).toBe(200);
+      expect(res.body).not.toHaveProperty('refresh_token_expires_in');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('is refused with only one of the two', () => {
+    const only = { encrypt: (t: string) => t, decrypt: (t: string) => t, seal: () => 'x' };
+    const options = {
+      clientId: 'id',
+      clientSecret: 'secret',
+      redirectUri: 'myapp://callback',
+      hooks: { refreshTokenCipher: only as never },
+    };
+    expect(() => tokenSwap(options)).toThrow(TokenSwapOptionError);
+    expect(() => tokenSwap(options)).toThrow(/seal and open must be methods given together/);
   });
 });

@@ -14,7 +14,14 @@ afterEach(() => h.close());
 const openSealed = (sealed: string) => aesGcmCipher(SECRETS).decrypt(sealed);
 
 function expectTokenAnswer(body: Record<string, unknown>) {
-  expect(Object.keys(body)).toEqual(['access_token', 'token_type', 'scope', 'expires_in', 'refresh_token']);
+  expect(Object.keys(body)).toEqual([
+    'access_token',
+    'token_type',
+    'scope',
+    'expires_in',
+    'refresh_token',
+    'refresh_token_expires_in',
+  ]);
   expect(body.token_type).toBe('Bearer');
   expect(Number.isInteger(body.expires_in)).toBe(true);
   expect(typeof body.access_token).toBe('string');

@@ -154,7 +154,7 @@ async function main() {
   return res.status + ' ' + Object.keys(body).join(',');
 }
 `;
-const SWAPPED = '200 access_token,token_type,scope,expires_in,refresh_token';
+const SWAPPED = '200 access_token,token_type,scope,expires_in,refresh_token,refresh_token_expires_in';
 
 const esmSwap =
   swapScript(`import tokenSwap, { tokenSwap as named, aesGcmCipher, plaintextRefreshTokens } from 'spotify-token-swap';

@@ -76,6 +76,7 @@ describeNeeding(['chromium'], 'in Chromium', () => {
     expect(fields.get('access_token')).toMatch(/^present, \d+ characters \(not shown\)$/);
     expect(fields.get('refresh_token')).toMatch(/^present, \d+ characters \(not shown\)$/);
     expect(fields.get('expires_in')).toMatch(/^3600 \(number\): expires in 3600 s/);
+    expect(fields.get('refresh_token_expires_in')).toMatch(/^\d+: the login ends in 18[1-4] days, on /);
     const clients = await table('clients');
     expect(clients).toContainEqual(['Spotify iOS SDK', 'yes', 'has all it needs']);
     expect(clients).toContainEqual(['SpotifyAPI-NET 7', 'yes', 'has all it needs']);

@@ -3,7 +3,7 @@ import { requiredString, type Fields } from '../fields.js';
 import { invalidGrant } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';
-import { isCurrent, openRefreshToken, sealRefreshToken } from './seal.js';
+import { isCurrent, loginEndsIn, openRefreshToken, sealRefreshToken } from './seal.js';
 
 const LOST = new Set(['null', '(null)', 'undefined', 'nil']);
 
@@ -17,14 +17,23 @@ export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) 
         'refresh_token_lost',
       );
     }
-    const refreshToken = await openRefreshToken(config.cipher, sealed);
+    const { refreshToken, loginAt } = await openRefreshToken(config.cipher, sealed);
     const tokens = await spotify.refresh(refreshToken, trace);
     // Spotify may rotate the token; when it does not, the one sent stays valid and goes back as it came, so that
     // no client ever stores null, unless it was sealed with a key that is being retired: then it is sealed afresh.
+    // Either way the login's time goes with it: a refresh does not move the end of a login.
     let next: string;
-    if (tokens.refresh_token !== undefined) next = await sealRefreshToken(config.cipher, tokens.refresh_token, true);
-    else if (await isCurrent(config.cipher, sealed)) next = sealed;
-    else next = await sealRefreshToken(config.cipher, refreshToken, true);
-    return { ...tokens, refresh_token: next };
+    if (tokens.refresh_token !== undefined) {
+      next = await sealRefreshToken(config.cipher, { refreshToken: tokens.refresh_token, loginAt }, true);
+    } else if (await isCurrent(config.cipher, sealed)) {
+      next = sealed;
+    } else {
+      next = await sealRefreshToken(config.cipher, { refreshToken, loginAt }, true);
+    }
+    return {
+      ...tokens,
+      refresh_token: next,
+      ...(loginAt === undefined ? {} : { refresh_token_expires_in: loginEndsIn(loginAt) }),
+    };
   };
 }

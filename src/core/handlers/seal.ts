@@ -1,6 +1,6 @@
 // Calling the refresh-token cipher hook: a token that fails to open is invalid_grant, a failure to seal is server_error,
 // and a cipher that says its failure is for a moment (a KMS that did not answer) gets a 503 the client retries.
-import type { RefreshTokenCipher } from '../sealed-format.js';
+import type { RefreshTokenCipher, RefreshTokenSession } from '../sealed-format.js';
 import { DEFAULT_RETRY_AFTER_SECONDS, OAuthError, invalidGrant, retryAfterSeconds, serverError } from '../errors.js';
 
 /** Whether a cipher's error says it is for a moment: `retryable: true` on what it threw. */
@@ -20,44 +20,83 @@ function cipherUnavailable(thrown: { retryAfterSeconds?: unknown }): OAuthError 
   );
 }
 
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** What `open` gave, when it is a session: a non-empty token, and a login time that is a number if there is one. */
+function sessionOf(value: unknown): RefreshTokenSession | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { refreshToken, loginAt } = value as Record<string, unknown>;
+  if (!nonEmpty(refreshToken) || (loginAt !== undefined && !Number.isFinite(loginAt))) return undefined;
+  return { refreshToken, loginAt: loginAt as number | undefined };
+}
+
 /**
  * One call of the cipher: a throw is `failed()` (or, when `retry` and the error is retryable, a 503), and anything
- * but a non-empty string is `empty()`.
+ * `read` does not take is `empty()`.
  */
-async function cipherCall(
+async function cipherCall<T>(
   call: () => unknown,
+  read: (result: unknown) => T | undefined,
   failed: () => OAuthError,
   empty: () => OAuthError,
   retry: boolean,
-): Promise<string> {
+): Promise<T> {
   let result: unknown;
   try {
     result = await call();
   } catch (thrown) {
     throw retry && retryable(thrown) ? cipherUnavailable(thrown) : failed();
   }
-  if (typeof result !== 'string' || result === '') throw empty();
-  return result;
+  const value = read(result);
+  if (value === undefined) throw empty();
+  return value;
 }
+
+/** Whether the cipher keeps a login's time with its token (`seal` and `open`, as the built-in ones). */
+export const keepsLoginTime = (cipher: RefreshTokenCipher): boolean =>
+  cipher.seal !== undefined && cipher.open !== undefined;
 
 const notSealed = () => serverError('The refresh token could not be sealed', 'cipher_failed');
 
 /**
- * Seals a refresh token. `retry` says whether the client can retry the request: a refresh can, a swap cannot (its
- * code is spent), so a swap's failure to seal is a 500 whatever the cipher says.
+ * Seals a refresh token, with its login's time when the cipher keeps one. `retry` says whether the client can retry
+ * the request: a refresh can, a swap cannot (its code is spent), so a swap's failure to seal is a 500 whatever the
+ * cipher says.
  */
-export function sealRefreshToken(cipher: RefreshTokenCipher, refreshToken: string, retry: boolean): Promise<string> {
-  return cipherCall(() => cipher.encrypt(refreshToken), notSealed, notSealed, retry);
+export function sealRefreshToken(
+  cipher: RefreshTokenCipher,
+  { refreshToken, loginAt }: RefreshTokenSession,
+  retry: boolean,
+): Promise<string> {
+  const call =
+    loginAt !== undefined && keepsLoginTime(cipher)
+      ? () => cipher.seal!({ refreshToken, loginAt })
+      : () => cipher.encrypt(refreshToken);
+  return cipherCall(call, (value) => (nonEmpty(value) ? value : undefined), notSealed, notSealed, retry);
 }
 
 /** Answered without calling Spotify: a token this server cannot open was never one it handed out. */
-export function openRefreshToken(cipher: RefreshTokenCipher, sealed: string): Promise<string> {
+export function openRefreshToken(cipher: RefreshTokenCipher, sealed: string): Promise<RefreshTokenSession> {
+  const notIssued = () => invalidGrant('The refresh token is not one this server issued', 'sealed_token_invalid');
+  const empty = () => serverError('The refresh token cipher returned no token', 'cipher_failed');
+  if (keepsLoginTime(cipher)) return cipherCall(() => cipher.open!(sealed), sessionOf, notIssued, empty, true);
   return cipherCall(
     () => cipher.decrypt(sealed),
-    () => invalidGrant('The refresh token is not one this server issued', 'sealed_token_invalid'),
-    () => serverError('The refresh token cipher returned no token', 'cipher_failed'),
+    (value) => (nonEmpty(value) ? { refreshToken: value } : undefined),
+    notIssued,
+    empty,
     true,
   );
+}
+
+/**
+ * Spotify ends a refresh token six months after its user logged in, whatever the refreshes in between: the seconds
+ * until then, from a login at `loginAt` (ms), never below zero.
+ */
+export function loginEndsIn(loginAt: number, now = Date.now()): number {
+  const end = new Date(loginAt);
+  end.setUTCMonth(end.getUTCMonth() + 6);
+  return Math.max(0, Math.floor((end.getTime() - now) / 1000));
 }
 
 /**

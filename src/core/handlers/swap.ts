@@ -3,7 +3,7 @@ import { optionalString, requiredString, type Fields } from '../fields.js';
 import { badGateway, invalidRequest } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';
-import { sealRefreshToken } from './seal.js';
+import { keepsLoginTime, loginEndsIn, sealRefreshToken } from './seal.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. Checked here so a malformed one never costs a Spotify call. */
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -29,6 +29,12 @@ export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
     // Every client stores the swap's refresh token; some drop the session without one.
     if (tokens.refresh_token === undefined)
       throw badGateway('Spotify answered the swap without a refresh token', 'spotify_bad_answer');
-    return { ...tokens, refresh_token: await sealRefreshToken(config.cipher, tokens.refresh_token, false) };
+    const loginAt = Date.now();
+    const sealed = await sealRefreshToken(config.cipher, { refreshToken: tokens.refresh_token, loginAt }, false);
+    return {
+      ...tokens,
+      refresh_token: sealed,
+      ...(keepsLoginTime(config.cipher) ? { refresh_token_expires_in: loginEndsIn(loginAt) } : {}),
+    };
   };
 }

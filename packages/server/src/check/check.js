@@ -87,6 +87,12 @@ function expiry(expiresIn) {
   return `expires in ${expiresIn} s, at ${at.toLocaleTimeString([], { hour12: false })}`;
 }
 
+/** When the login ends (Spotify's six months), from `refresh_token_expires_in`. */
+function loginEnd(seconds) {
+  const at = new Date(Date.now() + Number(seconds) * 1000);
+  return `the login ends in ${Math.floor(Number(seconds) / 86_400)} days, on ${at.toLocaleDateString()}: then only a new login helps`;
+}
+
 /** What to fix, for the errors people meet while setting up. */
 function advice(answer) {
   const error = answer.body?.error;
@@ -132,6 +138,8 @@ function showFields(tbody, answer) {
       row(tbody, [name, present(value) ? `present, ${value.length} characters (not shown)` : JSON.stringify(value)]);
     } else if (name === 'expires_in') {
       row(tbody, [name, `${JSON.stringify(value)} (${typeof value}): ${expiry(value)}`]);
+    } else if (name === 'refresh_token_expires_in') {
+      row(tbody, [name, `${JSON.stringify(value)}: ${loginEnd(value)}`]);
     } else {
       row(tbody, [name, typeof value === 'string' ? value : JSON.stringify(value)]);
     }
