@@ -201,3 +201,24 @@ describe('options', () => {
     expect(() => tokenSwapHandler(options({ accountsUrl: 'http://spotify.example' }))).toThrow(/accountsUrl/);
   });
 });
+
+// The core answers a cipher's temporary failure; pinned here too, since the Fetch door's cipher is awaited differently.
+it('answers a refresh 503 with Retry-After when the cipher says its failure is for a moment', async () => {
+  const kms = {
+    encrypt: () => Promise.reject(Object.assign(new Error('KMS'), { retryable: true })),
+    decrypt: () => Promise.reject(Object.assign(new Error('KMS'), { retryable: true, retryAfterSeconds: 2 })),
+  };
+  const handle = tokenSwapHandler(options({ hooks: { refreshTokenCipher: kms, logger: spyLogger } }));
+  const calls = spotify.requests.length;
+  const response = await handle(
+    at('/spotify/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'refresh_token=sealed-elsewhere',
+    }),
+  );
+  expect(response.status).toBe(503);
+  expect(response.headers.get('retry-after')).toBe('2');
+  expect(await response.json()).toEqual({ error: 'temporarily_unavailable', error_description: expect.any(String) });
+  expect(spotify.requests.length).toBe(calls);
+});
