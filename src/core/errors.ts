@@ -6,6 +6,7 @@ export type OwnErrorCode =
   | 'invalid_grant'
   | 'unsupported_grant_type'
   | 'access_denied'
+  | 'invalid_token'
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -45,6 +46,9 @@ export type TokenSwapReason =
   | 'grant_type_unsupported'
   | 'sealed_token_invalid'
   | 'refresh_token_lost'
+  | 'session_unknown'
+  | 'refresh_token_reused'
+  | 'access_token_refused'
   | 'body_too_large'
   | 'body_type_unsupported'
   | 'body_encoding_unsupported'
@@ -60,6 +64,7 @@ export type TokenSwapReason =
   | 'hook_failed'
   | 'cipher_failed'
   | 'cipher_unavailable'
+  | 'store_unavailable'
   | 'internal_error';
 
 /** The body of every error answer: RFC 6749 §5.2. */

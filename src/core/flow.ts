@@ -1,11 +1,12 @@
 // One request's way through the core, whichever door it came through: its path and method, a CORS preflight, the
 // rate-limit verdict, the body and the handler, the answer, and the one log event. A door only translates.
-import { errorAnswer, type Answer, type Failure } from './answer.js';
+import { errorAnswer, jsonAnswer, type Answer, type Failure } from './answer.js';
 import { preflightAnswer, withCors } from './cors.js';
 import { OAuthError, methodNotAllowed, toOAuthError } from './errors.js';
 import { clientTokenHandler } from './handlers/client-token.js';
 import { legacyRoutes } from './handlers/legacy.js';
 import { refreshHandler } from './handlers/refresh.js';
+import { sessionKeeper, type Sessions } from './handlers/sessions.js';
 import { swapHandler } from './handlers/swap.js';
 import {
   logEvent,
@@ -52,15 +53,30 @@ export interface TokenFlow<R extends Exchange> {
 }
 
 function tokenRoutes(config: TokenSwapConfig, spotify: SpotifyClient): Route[] {
-  const swap = swapHandler(config, spotify);
-  const refresh = refreshHandler(config, spotify);
+  const sessions = config.sessions === undefined ? undefined : sessionKeeper(config, config.sessions, spotify);
+  const swap = swapHandler(config, spotify, sessions);
+  const refresh = refreshHandler(config, spotify, sessions);
   return [
     postRoute('/swap', 'swap', config.timeoutMs, swap),
     postRoute('/refresh', 'refresh', config.timeoutMs, refresh),
     ...(config.clientToken
       ? [postRoute('/client-token', 'client_token', config.timeoutMs, clientTokenHandler(spotify))]
       : []),
+    ...(sessions === undefined ? [] : sessionRoutes(sessions, config.timeoutMs)),
     ...legacyRoutes(config, swap, refresh),
+  ];
+}
+
+/** With sessions on: `POST /revoke` (RFC 7009) and `DELETE /me`. */
+function sessionRoutes(sessions: Sessions, deadlineMs: number): Route[] {
+  return [
+    postRoute('/revoke', 'revoke', deadlineMs, (fields) => sessions.revoke(fields)),
+    {
+      method: 'DELETE',
+      path: '/me',
+      event: 'delete_me',
+      handle: async (request, trace) => jsonAnswer(200, await sessions.deleteMe(request, trace)),
+    },
   ];
 }
 

@@ -3,7 +3,14 @@ import type { TokenSwapReason } from './errors.js';
 
 /** Which route answered. The legacy ones exist only with `legacyExchange`. */
 export type TokenSwapRoute =
-  'swap' | 'refresh' | 'client_token' | 'legacy_authorize' | 'legacy_callback' | 'legacy_exchange';
+  | 'swap'
+  | 'refresh'
+  | 'client_token'
+  | 'revoke'
+  | 'delete_me'
+  | 'legacy_authorize'
+  | 'legacy_callback'
+  | 'legacy_exchange';
 
 /**
  * What the client got: `success` for 2xx and 3xx (logged at info), `rejected` for 4xx (warn), `failed` for 5xx

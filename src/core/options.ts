@@ -3,7 +3,9 @@
 import { originFix, type Cors, type CorsOptions } from './cors.js';
 import { silentLogger, type Logger } from './logging.js';
 import { TokenSwapOptionError, type TokenSwapOptionErrorCode } from './option-error.js';
-import type { RefreshTokenCipher } from './sealed-format.js';
+import type { SessionsConfig } from './handlers/sessions.js';
+import { plaintextRefreshTokens, type RefreshTokenCipher } from './sealed-format.js';
+import { STORE_METHODS, type SessionStore } from './sessions/store.js';
 import { rejectUnknownKeys } from './unknown-keys.js';
 import { isRecord, parseUrl } from './values.js';
 
@@ -31,6 +33,24 @@ export interface CommonOptions {
    * `false`.
    */
   clientToken?: boolean | undefined;
+  /**
+   * Refresh handles: the app holds an opaque handle and `store` keeps the session (Spotify's token sealed by the
+   * refresh-token cipher), so that `/revoke` and `DELETE /me` can end it. Default: none (the app holds the sealed
+   * token itself).
+   */
+  sessions?: SessionsOptions | undefined;
+  /** Spotify's Web API, asked who a user is (`/v1/me`) when sessions are on. Default: `https://api.spotify.com`. */
+  apiUrl?: string | undefined;
+}
+
+export interface SessionsOptions {
+  /** `memorySessionStore()` (one process), `redisSessionStore({ sendCommand })`, or your own. */
+  store: SessionStore;
+  /**
+   * A new handle on every refresh; a handle used again after `graceMs` ends its session (a copy is in other hands).
+   * Default `false`: SpotifyAPI-NET 5.x never stores a new refresh token.
+   */
+  rotation?: boolean | { graceMs?: number | undefined } | undefined;
 }
 
 /** The hooks every door shares; each door adds its own `rateLimit`. */
@@ -60,10 +80,16 @@ export interface TokenSwapConfig {
   readonly legacy: { readonly clientCallbackUrl: string } | undefined;
   readonly cors: Cors | undefined;
   readonly clientToken: boolean;
+  readonly apiUrl: string;
+  readonly sessions: SessionsConfig | undefined;
 }
 
 export const DEFAULT_ACCOUNTS_URL = 'https://accounts.spotify.com';
+export const DEFAULT_API_URL = 'https://api.spotify.com';
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long a rotated handle still gets the same successor: a client's retry of a refresh whose answer it lost. */
+export const DEFAULT_GRACE_MS = 5_000;
+const MAX_GRACE_MS = 60_000;
 export const DEFAULT_CLIENT_CALLBACK_URL = 'http://localhost:4002/auth';
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -78,6 +104,8 @@ const OPTION_KEYS = [
   'legacyExchange',
   'cors',
   'clientToken',
+  'sessions',
+  'apiUrl',
 ] as const;
 const HOOK_KEYS = ['refreshTokenCipher', 'logger', 'rateLimit'] as const;
 const LEGACY_KEYS = ['clientCallbackUrl'] as const;
@@ -130,13 +158,59 @@ export function serviceUrlProblem(url: URL): string | undefined {
   return undefined;
 }
 
-function resolveAccountsUrl(value: unknown): string {
-  if (value === undefined) return DEFAULT_ACCOUNTS_URL;
-  const text = nonEmptyString(value, 'accountsUrl', `leave it out to use ${DEFAULT_ACCOUNTS_URL}`);
-  const url = absoluteUrl(text, 'accountsUrl');
+/** A service URL a secret or token travels to, checked and without a trailing slash. */
+function resolveServiceUrl(value: unknown, option: string, fallback: string): string {
+  if (value === undefined) return fallback;
+  const url = absoluteUrl(nonEmptyString(value, option, `leave it out to use ${fallback}`), option);
   const problem = serviceUrlProblem(url);
-  if (problem !== undefined) fail('accountsUrl', problem);
+  if (problem !== undefined) fail(option, problem);
   return url.href.replace(/\/+$/, '');
+}
+
+function resolveSessions(value: unknown, cipher: RefreshTokenCipher): SessionsConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value))
+    fail('sessions', 'must be { store } with memorySessionStore(), redisSessionStore() or your own');
+  rejectUnknownKeys('spotify-token-swap', value, ['store', 'rotation'], 'sessions.');
+  const { store, rotation } = value;
+  if (store === undefined) {
+    fail(
+      'sessions.store',
+      'is required: memorySessionStore(), redisSessionStore({ sendCommand }) or your own',
+      'ERR_OPTION_MISSING',
+    );
+  }
+  const missing = STORE_METHODS.filter((method) => !isRecord(store) || typeof store[method] !== 'function');
+  if (missing.length > 0)
+    fail('sessions.store', `must have ${STORE_METHODS.join(', ')} methods; missing ${missing.join(', ')}`);
+  // The store keeps Spotify's tokens sealed: never in plain text.
+  if (cipher === plaintextRefreshTokens) {
+    fail(
+      'hooks.refreshTokenCipher',
+      'seals the Spotify tokens a session store keeps: pass aesGcmCipher(secrets), not plaintextRefreshTokens',
+    );
+  }
+  let graceMs = DEFAULT_GRACE_MS;
+  if (isRecord(rotation)) {
+    rejectUnknownKeys('spotify-token-swap', rotation, ['graceMs'], 'sessions.rotation.');
+    if (rotation.graceMs !== undefined) {
+      const given = rotation.graceMs;
+      if (typeof given !== 'number' || !Number.isFinite(given) || given < 0 || given > MAX_GRACE_MS) {
+        fail(
+          'sessions.rotation.graceMs',
+          `must be a number of milliseconds from 0 to ${MAX_GRACE_MS} (default ${DEFAULT_GRACE_MS})`,
+        );
+      }
+      graceMs = given;
+    }
+  } else if (rotation !== undefined && typeof rotation !== 'boolean') {
+    fail('sessions.rotation', 'must be true, false or { graceMs } (default false)');
+  }
+  return Object.freeze({
+    store: store as unknown as SessionStore,
+    rotate: rotation !== undefined && rotation !== false,
+    graceMs,
+  });
 }
 
 function resolveTimeout(value: unknown): number {
@@ -259,7 +333,8 @@ export function resolveOptions(
     );
   }
   rejectUnknownKeys('spotify-token-swap', options.hooks, HOOK_KEYS, 'hooks.');
-  const accountsUrl = resolveAccountsUrl(options.accountsUrl);
+  const accountsUrl = resolveServiceUrl(options.accountsUrl, 'accountsUrl', DEFAULT_ACCOUNTS_URL);
+  const cipher = resolveCipher(options.hooks.refreshTokenCipher);
   const config: TokenSwapConfig = Object.freeze({
     clientId,
     clientSecret,
@@ -268,11 +343,13 @@ export function resolveOptions(
     accountsUrl,
     tokenUrl: `${accountsUrl}/api/token`,
     timeoutMs: resolveTimeout(options.timeoutMs),
-    cipher: resolveCipher(options.hooks.refreshTokenCipher),
+    cipher,
     logger: resolveLogger(options.hooks.logger),
     legacy: resolveLegacy(options.legacyExchange),
     cors: resolveCors(options.cors),
     clientToken: resolveClientToken(options.clientToken),
+    apiUrl: resolveServiceUrl(options.apiUrl, 'apiUrl', DEFAULT_API_URL),
+    sessions: resolveSessions(options.sessions, cipher),
   });
   return { config, options, hooks: options.hooks };
 }

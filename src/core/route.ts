@@ -18,7 +18,7 @@ export interface DoorRequest extends BodySource {
 
 /** One method on one path. Several routes may share a path; the others' methods make up its `Allow`. */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   event: TokenSwapRoute;
   handle(request: DoorRequest, trace: UpstreamTrace): Promise<Answer>;

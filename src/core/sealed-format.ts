@@ -127,3 +127,10 @@ export function unpackSession(bytes: Uint8Array): Required<RefreshTokenSession> 
   for (let i = 0; i < LOGIN_AT_BYTES; i++) seconds = seconds * 256 + bytes[i]!;
   return { refreshToken: new TextDecoder().decode(bytes.subarray(LOGIN_AT_BYTES)), loginAt: seconds * 1000 };
 }
+
+/** Bytes as base64url without padding, in plain JavaScript so every runtime has it. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

@@ -9,6 +9,7 @@ import {
   tooManyRequests,
 } from './errors.js';
 import { isRecord } from './values.js';
+import { webApiClient, type UserIdOf } from './web-api.js';
 
 /** A successful token answer, normalised to what every client accepts: an integer expires_in, a token_type. */
 export interface TokenSet {
@@ -42,12 +43,15 @@ export interface SpotifyClient {
   refresh(refreshToken: string, trace: UpstreamTrace): Promise<TokenSet>;
   /** An app-only token: the client credentials grant. */
   clientCredentials(trace: UpstreamTrace): Promise<TokenSet>;
+  /** The Spotify user id an access token belongs to (the Web API's `/v1/me`). */
+  userId: UserIdOf;
 }
 
 export interface SpotifyClientOptions {
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
+  apiUrl: string;
 }
 
 type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
@@ -231,8 +235,15 @@ export function basicCredentials(clientId: string, clientSecret: string): string
   return btoa(binary);
 }
 
-/** Made once per door: the headers, and the calls with their deadline and retries, over the door's transport. */
-export function createSpotifyClient(options: SpotifyClientOptions, transport: Transport): SpotifyClient {
+/**
+ * Made once per door: the headers, and the calls with their deadline and retries, over the door's transport; the Web
+ * API (one call, rare: a login, a deletion) over `fetchImpl`.
+ */
+export function createSpotifyClient(
+  options: SpotifyClientOptions,
+  transport: Transport,
+  fetchImpl: typeof fetch,
+): SpotifyClient {
   const { clientId, clientSecret, timeoutMs } = options;
   const headers = Object.freeze({
     authorization: `Basic ${basicCredentials(clientId, clientSecret)}`,
@@ -275,5 +286,6 @@ export function createSpotifyClient(options: SpotifyClientOptions, transport: Tr
     clientCredentials(trace) {
       return call({ grant_type: 'client_credentials' }, trace);
     },
+    userId: webApiClient(options.apiUrl, fetchImpl, timeoutMs),
   };
 }

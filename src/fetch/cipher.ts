@@ -29,12 +29,6 @@ async function deriveKey(secret: string): Promise<Key> {
   return { id, key };
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
 /** The bytes of a base64url text, or undefined when it is not one. */
 function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
   let binary: string;
@@ -86,7 +80,7 @@ export function aesGcmCipher(secrets: string | readonly string[] | undefined): R
     sealed.set(header);
     sealed.set(iv, format.HEADER_BYTES);
     sealed.set(body, format.HEADER_BYTES + format.IV_BYTES);
-    return toBase64Url(sealed);
+    return format.toBase64Url(sealed);
   }
 
   /** The version and plaintext of a token this cipher sealed; rejects with UnsealError for anything else. */
@@ -98,7 +92,7 @@ export function aesGcmCipher(secrets: string | readonly string[] | undefined): R
       bytes === undefined ||
       bytes.length < format.MIN_SEALED_BYTES ||
       !versions.has(bytes[0]!) ||
-      toBase64Url(bytes) !== sealed
+      format.toBase64Url(bytes) !== sealed
     ) {
       throw new format.UnsealError();
     }

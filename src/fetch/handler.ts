@@ -122,7 +122,8 @@ export function fetchDoor(options: TokenSwapHandlerOptions, defaultTransport: De
   const fetchImpl = resolveFetch(given.fetch);
   const transport =
     fetchImpl === undefined ? defaultTransport(config.tokenUrl) : fetchTransport(config.tokenUrl, fetchImpl);
-  const flow = tokenFlow<FetchExchange>(config, createSpotifyClient(config, transport), {
+  const webFetch = fetchImpl ?? ((input, init) => fetch(input, init));
+  const flow = tokenFlow<FetchExchange>(config, createSpotifyClient(config, transport, webFetch), {
     basePath,
     rateLimit: rateLimit === undefined ? undefined : async (exchange) => decisionOf(await rateLimit(exchange.request)),
   });

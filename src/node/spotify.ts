@@ -62,9 +62,11 @@ export function nodeTransport(tokenUrl: string): Transport {
 /** The router's Spotify client. */
 export function createNodeSpotifyClient(options: {
   tokenUrl: string;
+  apiUrl: string;
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
 }): SpotifyClient {
-  return createSpotifyClient(options, nodeTransport(options.tokenUrl));
+  // The Web API is called once per login at most: Node's own fetch does.
+  return createSpotifyClient(options, nodeTransport(options.tokenUrl), (input, init) => fetch(input, init));
 }

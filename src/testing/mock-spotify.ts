@@ -7,7 +7,7 @@ import { rejectUnknownKeys } from '../core/unknown-keys.js';
 import { authorize } from './authorize.js';
 import { faultQueue, serveFault } from './faults.js';
 import { parseForm, readBody, send } from './http.js';
-import { DEFAULT_SCOPE, tokenEndpoint } from './token-endpoint.js';
+import { DEFAULT_SCOPE, DEFAULT_USER, tokenEndpoint } from './token-endpoint.js';
 import type { MockConnections, MockRequest, MockSpotify, MockSpotifyOptions } from './types.js';
 import { webApi } from './web-api.js';
 
@@ -146,8 +146,8 @@ export async function createMockSpotify(options: MockSpotifyOptions = {}): Promi
     connections,
     issueCode: endpoint.issueCode,
     issueRefreshToken: (tokenOptions = {}) => {
-      rejectUnknownKeys('issueRefreshToken', tokenOptions, ['scope']);
-      return endpoint.issueRefreshToken(tokenOptions.scope ?? DEFAULT_SCOPE);
+      rejectUnknownKeys('issueRefreshToken', tokenOptions, ['scope', 'user']);
+      return endpoint.issueRefreshToken(tokenOptions.scope ?? DEFAULT_SCOPE, tokenOptions.user ?? DEFAULT_USER);
     },
     revoke: (refreshToken) => endpoint.revoke(refreshToken),
     fail: (fault, faultOptions) => faults.add(fault, faultOptions),

@@ -16,15 +16,19 @@ export const MAX_CODES = 10_000;
 export const MAX_REFRESH_TOKENS = 10_000;
 const FORGET_EXPIRED_CODES_AFTER_MS = 600_000;
 
+export const DEFAULT_USER = 'mock-listener';
+
 interface CodeRecord {
   redirectUri: string;
   scope: string;
+  user: string;
   challenge: { value: string; method: 'S256' | 'plain' } | undefined;
   expiresAt: number;
 }
 
 interface TokenRecord {
   scope: string;
+  user: string;
   revoked: boolean;
 }
 
@@ -39,6 +43,7 @@ const ISSUE_CODE_KEYS = [
   'codeChallenge',
   'codeChallengeMethod',
   'ttlMs',
+  'user',
 ] as const satisfies readonly (keyof IssueCodeOptions)[];
 const token = (bytes = 48) => randomBytes(bytes).toString('base64url');
 const oauthError = (status: number, error: string, description: string): Answer => ({
@@ -53,7 +58,7 @@ export interface TokenEndpointOptions {
   expiresIn: number;
   rotate: boolean;
   /** Told of every access token issued, so the Web API can accept it. */
-  onAccessToken: (accessToken: string, scope: string, expiresIn: number) => void;
+  onAccessToken: (accessToken: string, scope: string, expiresIn: number, user: string) => void;
 }
 
 /** The token endpoint's state (codes and refresh tokens) and its answers. */
@@ -87,6 +92,7 @@ export function tokenEndpoint({
     codeChallenge,
     codeChallengeMethod = 'S256',
     ttlMs = codeTtlMs,
+    user = DEFAULT_USER,
   }: IssueCodeOptions): string {
     const code = token(96);
     const now = Date.now();
@@ -97,21 +103,22 @@ export function tokenEndpoint({
     remember(codes, MAX_CODES, code, {
       redirectUri,
       scope,
+      user,
       challenge: codeChallenge === undefined ? undefined : { value: codeChallenge, method: codeChallengeMethod },
       expiresAt: now + ttlMs,
     });
     return code;
   }
 
-  function issueRefreshToken(scope: string): string {
+  function issueRefreshToken(scope: string, user: string): string {
     const value = token();
-    remember(refreshTokens, MAX_REFRESH_TOKENS, value, { scope, revoked: false });
+    remember(refreshTokens, MAX_REFRESH_TOKENS, value, { scope, user, revoked: false });
     return value;
   }
 
-  function tokens(scope: string, refreshToken: string | undefined): Answer {
+  function tokens({ scope, user }: { scope: string; user: string }, refreshToken: string | undefined): Answer {
     const accessToken = token();
-    onAccessToken(accessToken, scope, expiresIn);
+    onAccessToken(accessToken, scope, expiresIn, user);
     const body: Record<string, unknown> = {
       access_token: accessToken,
       token_type: 'Bearer',
@@ -152,7 +159,7 @@ export function tokenEndpoint({
         return oauthError(400, 'invalid_grant', 'code_verifier was incorrect');
       }
     }
-    return tokens(record.scope, issueRefreshToken(record.scope));
+    return tokens(record, issueRefreshToken(record.scope, record.user));
   }
 
   function refresh(form: Record<string, string>): Answer {
@@ -164,9 +171,9 @@ export function tokenEndpoint({
     refreshTokens.delete(presented);
     refreshTokens.set(presented, record);
     if (record.revoked) return oauthError(400, 'invalid_grant', 'Refresh token revoked');
-    if (!rotate) return tokens(record.scope, undefined);
+    if (!rotate) return tokens(record, undefined);
     record.revoked = true;
-    return tokens(record.scope, issueRefreshToken(record.scope));
+    return tokens(record, issueRefreshToken(record.scope, record.user));
   }
 
   /** The answer to one POST /api/token with these form fields. */

@@ -36,6 +36,8 @@ export interface IssueCodeOptions {
   codeChallengeMethod?: 'S256' | 'plain';
   /** Overrides `codeTtlMs` for this code. */
   ttlMs?: number;
+  /** The Spotify user id `/v1/me` gives for the tokens this code brings. Default `'mock-listener'`. */
+  user?: string;
 }
 
 /** A misbehaviour of the token endpoint, served to the next request(s) instead of (or before) the real answer. */
@@ -99,7 +101,7 @@ export interface MockSpotify {
   /** An authorization code, as Spotify would send to the redirect URI after the user logs in. */
   issueCode(options: IssueCodeOptions): string;
   /** A valid refresh token, as if a swap had happened. */
-  issueRefreshToken(options?: { scope?: string }): string;
+  issueRefreshToken(options?: { scope?: string; user?: string }): string;
   /** Revokes a refresh token: refreshing with it now fails with `invalid_grant`. */
   revoke(refreshToken: string): void;
   /** Queues a fault for the next request(s) to the token endpoint, or, with `probability`, for a share of them. */

@@ -8,20 +8,21 @@ export const MAX_ACCESS_TOKENS = 10_000;
 
 interface AccessTokenRecord {
   scope: string;
+  user: string;
   expiresAt: number;
 }
 
 /** Spotify's Web API error shape, which differs from the accounts service's OAuth one. */
 const webApiError = (status: number, message: string): Answer => ({ status, body: { error: { status, message } } });
 
-/** The one listener every issued token belongs to; what the profile shows depends on the scopes granted. */
-function profile(scope: string): Record<string, unknown> {
+/** The listener a token belongs to (`mock-listener` unless the code named another); scopes decide the rest. */
+function profile(scope: string, user: string): Record<string, unknown> {
   const scopes = new Set(scope.split(' '));
   return {
-    id: 'mock-listener',
-    display_name: 'Mock Listener',
+    id: user,
+    display_name: user === 'mock-listener' ? 'Mock Listener' : user,
     type: 'user',
-    uri: 'spotify:user:mock-listener',
+    uri: `spotify:user:${user}`,
     ...(scopes.has('user-read-private') ? { country: 'SE', product: 'premium' } : {}),
     ...(scopes.has('user-read-email') ? { email: 'listener@example.com' } : {}),
   };
@@ -31,8 +32,12 @@ export function webApi() {
   const accessTokens = new Map<string, AccessTokenRecord>();
 
   return {
-    remember: (accessToken: string, scope: string, expiresIn: number): void =>
-      remember(accessTokens, MAX_ACCESS_TOKENS, accessToken, { scope, expiresAt: Date.now() + expiresIn * 1000 }),
+    remember: (accessToken: string, scope: string, expiresIn: number, user: string): void =>
+      remember(accessTokens, MAX_ACCESS_TOKENS, accessToken, {
+        scope,
+        user,
+        expiresAt: Date.now() + expiresIn * 1000,
+      }),
 
     /** The answer to GET /v1/me. */
     me(req: IncomingMessage): Answer {
@@ -41,7 +46,7 @@ export function webApi() {
       const record = accessTokens.get(match[1]!);
       if (record === undefined) return webApiError(401, 'Invalid access token');
       if (Date.now() >= record.expiresAt) return webApiError(401, 'The access token expired');
-      return { status: 200, body: profile(record.scope) };
+      return { status: 200, body: profile(record.scope, record.user) };
     },
   };
 }

@@ -50,30 +50,30 @@ const nodeCipher = aesGcmCipher(SECRETS);
 /** The same secrets the other way round: seals under the key every door keeps only to open old tokens. */
 const retiredKeyCipher = aesGcmCipher([...SECRETS].reverse());
 
-const form = (fields: Record<string, string>): RequestInit => ({
+export const form = (fields: Record<string, string>): RequestInit => ({
   method: 'POST',
   headers: { 'content-type': 'application/x-www-form-urlencoded' },
   body: new URLSearchParams(fields).toString(),
 });
-const json = (body: unknown): RequestInit => ({
+export const json = (body: unknown): RequestInit => ({
   method: 'POST',
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify(body),
 });
 
-function code(door: Door): string {
+export function code(door: Door): string {
   const issued = door.spotify.issueCode({ redirectUri: REDIRECT_URI });
   remember(issued);
   return issued;
 }
 
-async function body(response: Response): Promise<Record<string, unknown>> {
+export async function body(response: Response): Promise<Record<string, unknown>> {
   expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
   expect(response.headers.get('cache-control')).toBe('no-store');
   return (await response.json()) as Record<string, unknown>;
 }
 
-async function expectTokens(response: Response): Promise<Record<string, unknown>> {
+export async function expectTokens(response: Response): Promise<Record<string, unknown>> {
   const answer = await body(response);
   expect(response.status).toBe(200);
   const keys = Object.keys(answer);
@@ -91,7 +91,7 @@ async function expectTokens(response: Response): Promise<Record<string, unknown>
   return answer;
 }
 
-async function expectError(response: Response, status: number, error: string): Promise<Record<string, unknown>> {
+export async function expectError(response: Response, status: number, error: string): Promise<Record<string, unknown>> {
   const answer = await body(response);
   expect({ status: response.status, error: answer.error }).toEqual({ status, error });
   expect(typeof answer.error_description).toBe('string');

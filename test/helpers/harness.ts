@@ -88,6 +88,7 @@ export function mockSpotifyOptions(spotify: MockSpotify) {
     clientSecret: spotify.clientSecret,
     redirectUri: REDIRECT_URI,
     accountsUrl: spotify.url,
+    apiUrl: spotify.url,
     timeoutMs: 2_000,
   };
 }

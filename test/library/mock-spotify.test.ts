@@ -450,7 +450,7 @@ describe('createMockSpotify', () => {
     it(`forgets the oldest access tokens past ${MAX_ACCESS_TOKENS}`, () => {
       const api = webApi();
       const asked = (accessToken: string) => api.me({ headers: { authorization: `Bearer ${accessToken}` } } as never);
-      for (let i = 0; i <= MAX_ACCESS_TOKENS; i++) api.remember(`token-${i}`, '', 3600);
+      for (let i = 0; i <= MAX_ACCESS_TOKENS; i++) api.remember(`token-${i}`, '', 3600, 'mock-listener');
       expect(asked('token-0').status).toBe(401);
       expect(asked('token-1').status).toBe(200);
       expect(asked(`token-${MAX_ACCESS_TOKENS}`).status).toBe(200);

@@ -1,13 +1,15 @@
-// POST /refresh: a sealed refresh token opened, refreshed with Spotify, and the rotated one (if any) sealed.
+// POST /refresh: a sealed refresh token opened, refreshed with Spotify, and the rotated one (if any) sealed; with
+// sessions on, the session keeper's.
 import { requiredString, type Fields } from '../fields.js';
 import { invalidGrant } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';
+import type { Sessions } from './sessions.js';
 import { isCurrent, loginEndsIn, openRefreshToken, sealRefreshToken } from './seal.js';
 
 const LOST = new Set(['null', '(null)', 'undefined', 'nil']);
 
-export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
+export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient, sessions: Sessions | undefined) {
   return async function refresh(fields: Fields, trace: UpstreamTrace): Promise<TokenAnswer> {
     const sealed = requiredString(fields, 'refresh_token');
     // What some iOS SDK versions send once they have lost the token: no server could refresh it.
@@ -17,6 +19,7 @@ export function refreshHandler(config: TokenSwapConfig, spotify: SpotifyClient) 
         'refresh_token_lost',
       );
     }
+    if (sessions !== undefined) return sessions.refresh(sealed, trace);
     const { refreshToken, loginAt } = await openRefreshToken(config.cipher, sealed);
     const tokens = await spotify.refresh(refreshToken, trace);
     // Spotify may rotate the token; when it does not, the one sent stays valid and goes back as it came, so that

@@ -94,9 +94,14 @@ export function openRefreshToken(cipher: RefreshTokenCipher, sealed: string): Pr
  * until then, from a login at `loginAt` (ms), never below zero.
  */
 export function loginEndsIn(loginAt: number, now = Date.now()): number {
+  return Math.max(0, Math.floor((loginEnd(loginAt) - now) / 1000));
+}
+
+/** When a login at `loginAt` ends (ms): six calendar months later, UTC. */
+export function loginEnd(loginAt: number): number {
   const end = new Date(loginAt);
   end.setUTCMonth(end.getUTCMonth() + 6);
-  return Math.max(0, Math.floor((end.getTime() - now) / 1000));
+  return end.getTime();
 }
 
 /**

@@ -3,12 +3,13 @@ import { optionalString, requiredString, type Fields } from '../fields.js';
 import { badGateway, invalidRequest } from '../errors.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { SpotifyClient, TokenAnswer, UpstreamTrace } from '../spotify.js';
+import type { Sessions } from './sessions.js';
 import { keepsLoginTime, loginEndsIn, sealRefreshToken } from './seal.js';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. Checked here so a malformed one never costs a Spotify call. */
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
 
-export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
+export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient, sessions: Sessions | undefined) {
   return async function swap(fields: Fields, trace: UpstreamTrace): Promise<TokenAnswer> {
     const code = requiredString(fields, 'code');
     const requested = optionalString(fields, 'redirect_uri');
@@ -30,6 +31,8 @@ export function swapHandler(config: TokenSwapConfig, spotify: SpotifyClient) {
     if (tokens.refresh_token === undefined)
       throw badGateway('Spotify answered the swap without a refresh token', 'spotify_bad_answer');
     const loginAt = Date.now();
+    if (sessions !== undefined)
+      return sessions.start({ ...tokens, refresh_token: tokens.refresh_token }, loginAt, false);
     const sealed = await sealRefreshToken(config.cipher, { refreshToken: tokens.refresh_token, loginAt }, false);
     return {
       ...tokens,
