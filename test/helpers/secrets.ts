@@ -33,3 +33,6 @@ export function rememberForm(form: Readonly<Record<string, string>>): void {
 export function leaksSoFar(): string[] {
   return findLeaks(logLines, sensitive);
 }
+
+/** Every value remembered so far, for a scan of somewhere other than the log (a Redis, say). */
+export const sensitiveValues = (): ReadonlySet<string> => sensitive;

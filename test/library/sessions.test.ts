@@ -83,7 +83,7 @@ function watchedStore() {
         state.calls.push(method);
         if (state.down) throw Object.assign(new Error('connection refused'), { retryAfterSeconds: 7 });
         if (method === 'create') state.created.push(args);
-        return (inner[method] as (...a: unknown[]) => unknown)(...args);
+        return await (inner[method] as (...a: unknown[]) => unknown)(...args);
       },
     ]),
   ) as unknown as SessionStore;
