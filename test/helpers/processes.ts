@@ -132,7 +132,8 @@ export async function startRedis(port?: number, extraArgs: string[] = []): Promi
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
     async stop() {
-      if (child.exitCode !== null) return;
+      // A process killed by a signal has no exit code, only its signal.
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
       await once(child, 'exit');
     },

@@ -8,6 +8,7 @@ import {
   TokenSwapOptionError,
   tokenSwap,
   type RefreshTokenCipher,
+  type SessionStore,
   type TokenSwapOptions,
   type TokenSwapRouter,
 } from 'spotify-token-swap';
@@ -34,6 +35,8 @@ export interface AppParts {
   rateLimit: RequestHandler | undefined;
   /** True while the shared rate limit's store cannot be reached: /healthz says so, and keeps answering 200. */
   rateLimitDegraded: () => boolean;
+  /** With REFRESH_TOKENS=handles: where sessions live, and whether that cannot be reached now. */
+  sessions: AppSessions | undefined;
   log: PinoLogger;
   /** The server's own answers, each with its log line. */
   answers: OwnAnswers;
@@ -43,6 +46,11 @@ export interface AppParts {
 }
 
 export type App = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface AppSessions {
+  store: SessionStore;
+  unavailable(): boolean;
+}
 
 /** The token routes; a refusal of their options is reported under the variable that fed the option. */
 function tokenRouter(options: TokenSwapOptions): TokenSwapRouter {
@@ -58,19 +66,19 @@ function tokenRouter(options: TokenSwapOptions): TokenSwapRouter {
 }
 
 function routerOptions(parts: AppParts): TokenSwapOptions {
-  const { config, cipher, spotify, rateLimit, log, publicUrl } = parts;
+  const { config, cipher, spotify, rateLimit, log, publicUrl, sessions } = parts;
   // While the check page is on, the swap also takes the page's own redirect URI.
   const allowedRedirectUris = [
     ...(config.allowedRedirectUris ?? []),
     ...(config.loginCheck ? [checkRedirectUri(publicUrl)] : []),
   ];
-  const { apiUrl: _apiUrl, ...tokenEndpoint } = spotify;
   return {
-    ...tokenEndpoint,
+    ...spotify,
     ...(allowedRedirectUris.length === 0 ? {} : { allowedRedirectUris }),
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
     clientToken: config.clientToken,
+    ...(sessions === undefined ? {} : { sessions: { store: sessions.store } }),
     ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
   };
@@ -112,7 +120,7 @@ export function isHealthCheck(req: IncomingMessage): boolean {
 }
 
 export function createApp(parts: AppParts): App {
-  const { config, rateLimitDegraded, state, answers } = parts;
+  const { config, rateLimitDegraded, state, answers, sessions } = parts;
   const router = tokenRouter(routerOptions(parts));
   const check = config.loginCheck ? checkApp(parts) : undefined;
 
@@ -123,9 +131,13 @@ export function createApp(parts: AppParts): App {
     const seenAt = state.untrustedProxySeenAt;
     const proxy =
       seenAt !== undefined && Date.now() - seenAt < PROXY_NOTICE_MS ? { proxy: 'untrusted X-Forwarded-For seen' } : {};
-    if (rateLimitDegraded())
-      return answers.health(res, 200, { status: 'degraded', rateLimit: 'unavailable', ...proxy });
-    return answers.health(res, 200, { status: 'ok', ...proxy });
+    // Sessions without their store answer 503 on every instance alike: 200 here too, saying so.
+    const down = {
+      ...(rateLimitDegraded() ? { rateLimit: 'unavailable' } : {}),
+      ...(sessions?.unavailable() === true ? { sessions: 'unavailable' } : {}),
+    };
+    const status = Object.keys(down).length > 0 ? 'degraded' : 'ok';
+    return answers.health(res, 200, { status, ...down, ...proxy });
   };
 
   /** Every request the token routes do not take. */

@@ -42,6 +42,8 @@ interface CommonConfig {
   /** Requests per minute per client IP; 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   redisUrl: string | undefined;
+  /** What an app holds: the sealed token itself, or a handle to a session this server keeps (in Redis). */
+  refreshTokens: 'sealed' | 'handles';
   /** The origins browsers may call from (`*` for any), or undefined for no CORS at all. */
   corsOrigins: string[] | undefined;
   /** A hop count or Express's list of trusted proxies; never `true`, which would let clients choose their address. */
@@ -71,7 +73,24 @@ export const ENV_FOR_OPTION: Readonly<Record<string, string>> = {
   accountsUrl: 'SPOTIFY_ACCOUNTS_URL',
   timeoutMs: 'SPOTIFY_TIMEOUT_MS',
   legacyExchange: 'LEGACY_CLIENT_CALLBACK_URL',
+  apiUrl: 'SPOTIFY_API_URL',
+  sessions: 'REFRESH_TOKENS',
 };
+
+/** REFRESH_TOKENS: `sealed` (the default) or `handles`, which keeps sessions in Redis (in memory in demo mode). */
+function refreshTokens(env: Env, demo: boolean, redis: string | undefined): 'sealed' | 'handles' {
+  const value = text(env, 'REFRESH_TOKENS') ?? 'sealed';
+  if (value !== 'sealed' && value !== 'handles') {
+    throw new ConfigError('REFRESH_TOKENS must be sealed (the default: apps hold the sealed token) or handles');
+  }
+  if (value === 'handles' && !demo && redis === undefined) {
+    throw new ConfigError(
+      'REFRESH_TOKENS=handles needs REDIS_URL: sessions must outlive a restart and be shared by every instance ' +
+        '(the in-memory store is for demo mode only)',
+    );
+  }
+  return value;
+}
 
 function cipher(env: Env): RefreshTokenCipher | undefined {
   const secrets = list(env, 'TOKEN_ENCRYPTION_SECRETS');
@@ -147,6 +166,7 @@ export function readConfig(env: Env): ServerConfig {
     clientToken: flag(env, 'CLIENT_TOKEN'),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     redisUrl: redisUrl(env),
+    refreshTokens: refreshTokens(env, clientId === undefined, text(env, 'REDIS_URL')),
     corsOrigins: corsOrigins(env),
     trustProxy: trustProxy(env),
     logLevel: logLevel as LogLevel,
@@ -154,6 +174,12 @@ export function readConfig(env: Env): ServerConfig {
     publicUrl: publicUrl(env),
   };
   const sealing = cipher(env);
+  if (sealing === plaintextRefreshTokens && common.refreshTokens === 'handles') {
+    throw new ConfigError(
+      "REFRESH_TOKENS=handles keeps Spotify's tokens sealed in Redis: set TOKEN_ENCRYPTION_SECRETS, not " +
+        'PLAINTEXT_REFRESH_TOKENS=1',
+    );
+  }
   if (clientId === undefined) return { ...common, mode: 'demo', cipher: sealing };
   if (sealing === undefined) {
     throw new ConfigError(

@@ -2,17 +2,18 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { pino, type Logger } from 'pino';
 import { DEFAULT_TIMEOUT_MS } from 'spotify-token-swap/internal';
-import type { RefreshTokenCipher } from 'spotify-token-swap';
+import { memorySessionStore, redisSessionStore, type RefreshTokenCipher } from 'spotify-token-swap';
 import { admission } from './admission.js';
 import { clientAddress, fromPrivateNetwork } from './client-address.js';
-import { createApp, isHealthCheck, type App, type AppState } from './app.js';
+import { createApp, isHealthCheck, type App, type AppSessions, type AppState } from './app.js';
 import { checkRedirectUri } from './check/routes.js';
 import { readConfig, type ServerConfig, type SpotifyEndpoint } from './config.js';
 import { listen } from './listen.js';
 import { DEMO_REDIRECT_URI, startDemo, type Demo } from './demo.js';
 import { logDestination, type LogDestination } from './log-destination.js';
 import { ownAnswers, type OwnAnswers } from './own-answers.js';
-import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { createRateLimiter } from './rate-limit.js';
+import { connectRedis, type SharedRedis } from './redis-store.js';
 
 export interface RunningServer {
   url: string;
@@ -35,6 +36,24 @@ async function spotifyFor(
     spotify: { clientId, clientSecret, redirectUri: DEMO_REDIRECT_URI, accountsUrl: url, apiUrl: url },
     cipher: demo.cipher,
     demo,
+  };
+}
+
+/**
+ * Where REFRESH_TOKENS=handles keeps sessions: Redis, shared by every instance, or (demo mode only, which config
+ * checks) this process's memory. `unavailable` tells /healthz when Redis cannot be reached.
+ */
+function sessionStore(redis: SharedRedis | undefined, log: Logger): AppSessions {
+  if (redis === undefined) return { store: memorySessionStore(), unavailable: () => false };
+  if (!redis.reachedAtStart) {
+    log.error(
+      { event: 'session_store', outcome: 'unavailable' },
+      'Redis at REDIS_URL cannot be reached: swaps and refreshes answer 503 until it answers',
+    );
+  }
+  return {
+    store: redisSessionStore({ sendCommand: (args) => redis.sendCommand(args) }),
+    unavailable: () => !redis.ready(),
   };
 }
 
@@ -103,7 +122,8 @@ async function announce(
       url,
       mode: config.mode,
       rateLimitPerMinute: config.rateLimitPerMinute,
-      sharedRateLimit: config.redisUrl !== undefined,
+      sharedRateLimit: config.redisUrl !== undefined && config.rateLimitPerMinute > 0,
+      refreshTokens: config.refreshTokens,
       cors: config.corsOrigins !== undefined,
       legacyExchange: config.legacyExchange !== false,
       clientToken: config.clientToken,
@@ -169,17 +189,22 @@ export async function startServer(
   const config = readConfig(env);
   const log = pino({ name: 'spotify-token-swap', level: config.logLevel }, destination);
   let demo: Demo | undefined;
-  let limiter: RateLimiter | undefined;
+  let redis: SharedRedis | undefined;
   let server: Server | undefined;
   const release = async () => {
-    await limiter?.close();
+    await redis?.close();
     await demo?.spotify.close();
   };
   try {
-    limiter =
+    const handles = config.refreshTokens === 'handles';
+    if (config.redisUrl !== undefined && (config.rateLimitPerMinute > 0 || handles)) {
+      redis = await connectRedis(config.redisUrl);
+    }
+    const limiter =
       config.rateLimitPerMinute > 0
-        ? await createRateLimiter(config.rateLimitPerMinute, config.redisUrl, log, clientAddress(config.trustProxy))
+        ? await createRateLimiter(config.rateLimitPerMinute, redis, log, clientAddress(config.trustProxy))
         : undefined;
+    const sessions = handles ? sessionStore(redis, log) : undefined;
     const listening = await listen(config);
     server = listening.server;
     // The app is built once the port is known: the check page's redirect URI contains it, unless PUBLIC_URL is set.
@@ -187,7 +212,12 @@ export async function startServer(
     const spotify = await spotifyFor(config, publicUrl);
     demo = spotify.demo;
     const state: AppState = { draining: false };
-    const answers = ownAnswers(log, ['/swap', '/refresh', ...(config.clientToken ? ['/client-token'] : [])]);
+    const answers = ownAnswers(log, [
+      '/swap',
+      '/refresh',
+      ...(config.clientToken ? ['/client-token'] : []),
+      ...(handles ? ['/revoke', '/me'] : []),
+    ]);
     const app = createApp({
       answers,
       config,
@@ -195,6 +225,7 @@ export async function startServer(
       spotify: spotify.spotify,
       rateLimit: limiter?.middleware,
       rateLimitDegraded: () => limiter?.degraded() ?? false,
+      sessions,
       log,
       state,
       publicUrl,

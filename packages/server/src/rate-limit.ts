@@ -6,7 +6,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { RATE_LIMITED_DESCRIPTION, errorBody } from 'spotify-token-swap/internal';
 import { errorCode } from 'spotify-token-swap/internal';
 import { sendJson } from 'spotify-token-swap/internal';
-import { redisStore } from './redis-store.js';
+import { redisRateLimitStore, type SharedRedis } from './redis-store.js';
 
 const WINDOW_MS = 60_000;
 const TOO_MANY_REQUESTS = errorBody('too_many_requests', RATE_LIMITED_DESCRIPTION);
@@ -33,7 +33,6 @@ export interface RateLimiter {
   middleware: RequestHandler;
   /** True while a shared store cannot be reached and requests pass unlimited. */
   degraded(): boolean;
-  close(): Promise<void>;
 }
 
 /** The one key of every request whose client address is no IP address. */
@@ -66,11 +65,11 @@ function keyOf(addressOf: (req: IncomingMessage) => string | undefined, log: Pin
  */
 export async function createRateLimiter(
   perMinute: number,
-  redisUrl: string | undefined,
+  redis: SharedRedis | undefined,
   log: PinoLogger,
   addressOf: (req: IncomingMessage) => string | undefined,
 ): Promise<RateLimiter> {
-  const shared = redisUrl === undefined ? undefined : await redisStore(redisUrl, log);
+  const store = redis === undefined ? undefined : await redisRateLimitStore(redis, log);
   const middleware = rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
@@ -87,11 +86,7 @@ export async function createRateLimiter(
     // (never `true`) and says once when a request came through a proxy it does not trust.
     validate: { trustProxy: false, xForwardedForHeader: false },
     logger: rateLimitLogger(log),
-    ...(shared === undefined ? {} : { store: shared.store }),
+    ...(store === undefined ? {} : { store }),
   });
-  return {
-    middleware,
-    degraded: () => shared?.degraded() ?? false,
-    close: () => shared?.close() ?? Promise.resolve(),
-  };
+  return { middleware, degraded: () => redis !== undefined && !redis.ready() };
 }

@@ -1,5 +1,5 @@
-// The rate limit's shared store: Redis, connected at start-up (refusing the start on a REDIS_URL that proves wrong,
-// starting without the limit when Redis does not answer), and wrapped to fail open when it goes away later.
+// The server's Redis: connected at start-up (refusing the start on a REDIS_URL that proves wrong, starting without it
+// when Redis does not answer), shared by the rate limit's store (failing open) and the session store.
 import { connect } from 'node:net';
 import type { Store } from 'express-rate-limit';
 import type { Logger as PinoLogger } from 'pino';
@@ -92,19 +92,26 @@ function firstContact(
   });
 }
 
-/** Redis and its rate-limit store are optional peer dependencies, loaded only when REDIS_URL asks for them. */
-export async function redisStore(
-  url: string,
-  log: PinoLogger,
-): Promise<{ store: Store; degraded(): boolean; close(): Promise<void> }> {
+/** The server's one connection to Redis, shared by the rate limit and the session store. */
+export interface SharedRedis {
+  sendCommand(args: string[]): Promise<unknown>;
+  /** Whether it answered when the server started. */
+  readonly reachedAtStart: boolean;
+  /** Whether it is connected now. */
+  ready(): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to REDIS_URL (redis is an optional peer dependency, loaded only then): refuses the start on a URL that
+ * proves wrong, and starts without Redis when it does not answer, reconnecting in the background.
+ */
+export async function connectRedis(url: string): Promise<SharedRedis> {
   let redis: typeof RedisModule;
-  let storeModule: typeof RedisStoreModule;
   try {
-    [redis, storeModule] = await Promise.all([import('redis'), import('rate-limit-redis')]);
+    redis = await import('redis');
   } catch {
-    throw new ConfigError(
-      'REDIS_URL needs the redis and rate-limit-redis packages: npm install redis rate-limit-redis',
-    );
+    throw new ConfigError('REDIS_URL needs the redis package: npm install redis');
   }
   const client = redis.createClient({
     url,
@@ -112,7 +119,7 @@ export async function redisStore(
     disableOfflineQueue: true,
     socket: { connectTimeout: 2_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
   });
-  // Without a listener an 'error' event would crash the process; the store logs what matters.
+  // Without a listener an 'error' event would crash the process; the stores log what matters.
   client.on('error', () => {});
   let contact = await firstContact(client, (error) => refusalOf(error, redis.ErrorReply));
   const parsed = new URL(url);
@@ -126,7 +133,28 @@ export async function redisStore(
     client.destroy();
     throw contact;
   }
-  if (contact === 'unreachable') {
+  return {
+    sendCommand: (args) => client.sendCommand(args),
+    reachedAtStart: contact === 'ready',
+    ready: () => client.isReady,
+    close: async () => {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The rate limit's store on the shared Redis (rate-limit-redis, an optional peer dependency), failing open. */
+export async function redisRateLimitStore(redis: SharedRedis, log: PinoLogger): Promise<Store> {
+  let storeModule: typeof RedisStoreModule;
+  try {
+    storeModule = await import('rate-limit-redis');
+  } catch {
+    throw new ConfigError(
+      'REDIS_URL needs the rate-limit-redis package for the rate limit: npm install rate-limit-redis',
+    );
+  }
+  if (!redis.reachedAtStart) {
     log.error(
       { event: 'rate_limit_store', outcome: 'unavailable' },
       'Redis at REDIS_URL cannot be reached: requests pass unlimited until it answers',
@@ -134,14 +162,7 @@ export async function redisStore(
   }
   const store = new storeModule.RedisStore({
     prefix: 'spotify-token-swap:rl:',
-    sendCommand: (...args: string[]) => client.sendCommand(args),
+    sendCommand: (...args: string[]) => redis.sendCommand(args) as Promise<never>,
   });
-  return {
-    store: new FailOpenStore(store, log, contact === 'ready'),
-    degraded: () => !client.isReady,
-    close: async () => {
-      client.destroy();
-      return Promise.resolve();
-    },
-  };
+  return new FailOpenStore(store, log, redis.reachedAtStart);
 }

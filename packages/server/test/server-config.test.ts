@@ -134,3 +134,31 @@ describe('refusing to start', () => {
     expect(refusal.message).not.toContain('short-secret');
   });
 });
+
+describe('REFRESH_TOKENS', () => {
+  it('is sealed unless told, and handles with REDIS_URL', () => {
+    expect(read({}).refreshTokens).toBe('sealed');
+    expect(read({ REFRESH_TOKENS: 'handles', REDIS_URL: 'redis://127.0.0.1:6379' }).refreshTokens).toBe('handles');
+  });
+
+  it('keeps sessions in memory only in demo mode', () => {
+    expect(readConfig({ REFRESH_TOKENS: 'handles' }).refreshTokens).toBe('handles');
+    expect(() => read({ REFRESH_TOKENS: 'handles' })).toThrow(/REFRESH_TOKENS=handles needs REDIS_URL/);
+  });
+
+  it.each([
+    [{ REFRESH_TOKENS: 'handle' }, /REFRESH_TOKENS must be sealed .* or handles/],
+    [
+      {
+        REFRESH_TOKENS: 'handles',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        TOKEN_ENCRYPTION_SECRETS: '',
+        PLAINTEXT_REFRESH_TOKENS: '1',
+      },
+      /REFRESH_TOKENS=handles keeps Spotify's tokens sealed in Redis: set TOKEN_ENCRYPTION_SECRETS/,
+    ],
+  ])('refuses %j', (env, message) => {
+    expect(() => read(env)).toThrow(ConfigError);
+    expect(() => read(env)).toThrow(message);
+  });
+});
