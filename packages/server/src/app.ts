@@ -100,6 +100,7 @@ function checkApp(parts: AppParts): Express {
       apiUrl: spotify.apiUrl ?? 'https://api.spotify.com',
       publicUrl,
       legacyExchange: config.legacyExchange !== false,
+      sessions: config.refreshTokens === 'handles',
       rateLimit,
     }),
   );

@@ -103,6 +103,35 @@ describeNeeding(['chromium'], 'in Chromium', () => {
     expect(html).not.toMatch(/data-code="[^"]/);
   });
 
+  it('demo with REFRESH_TOKENS=handles: Log out revokes the handle, and the refresh after it fails', async () => {
+    const server = await start({ REFRESH_TOKENS: 'handles' });
+    await toConsent(server);
+    await agreeAndSwap();
+    expect(await page.isHidden('#logout')).toBe(false);
+    await page.click('#refresh');
+    await page.waitForSelector('#refreshed:not([hidden])');
+    expect(await page.textContent('#refresh-outcome')).toContain('The refresh token did not change');
+    await page.click('#logout');
+    await page.waitForSelector('#logout-outcome:not([hidden])');
+    expect(await page.getAttribute('#logout-outcome', 'class')).toBe('ok');
+    expect(await page.textContent('#logout-outcome')).toMatch(
+      /^Logged out: POST \/revoke answered 200, and a refresh with the same handle now answers 400 invalid_grant/,
+    );
+    expect(await page.isDisabled('#refresh')).toBe(true);
+    const events = server.output
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event?: string; reason?: string });
+    expect(events.filter((line) => line.event === 'revoke')).toHaveLength(1);
+    expect(events.some((line) => line.event === 'refresh' && line.reason === 'session_unknown')).toBe(true);
+  });
+
+  it('demo, sealed tokens: no Log out to offer', async () => {
+    const server = await start();
+    await toConsent(server);
+    await agreeAndSwap();
+    expect(await page.isHidden('#logout')).toBe(true);
+  });
+
   it('demo: Cancel comes back as access_denied, with what to check', async () => {
     const server = await start();
     await toConsent(server);

@@ -6,7 +6,7 @@ const login = document.getElementById('login');
 if (login !== null && login.dataset.code !== '') void check(login);
 
 async function check(element) {
-  const { code, verifier, redirectUri, legacy, clients } = element.dataset;
+  const { code, verifier, redirectUri, legacy, clients, sessions } = element.dataset;
   element.remove();
   // The code is spent by the swap below; it should not stay in the address bar or the history either.
   history.replaceState(null, '', location.pathname);
@@ -42,6 +42,34 @@ async function check(element) {
         ? 'The refresh token changed: an app must store the new one (Spotify rotated it, or this server sealed it ' +
           'under its current secret).'
         : 'The refresh token did not change: an app keeps the one it has.');
+  });
+  if (sessions === 'on') offerLogout(() => refreshToken);
+}
+
+/**
+ * Log out, as an app would (REFRESH_TOKENS=handles): POST /revoke with the handle, then the refresh that proves the
+ * session is over.
+ */
+function offerLogout(handle) {
+  const button = document.getElementById('logout');
+  button.hidden = false;
+  button.addEventListener('click', async () => {
+    const revoked = await post('../revoke', { token: handle(), token_type_hint: 'refresh_token' });
+    const after = await post('../refresh', { refresh_token: handle() });
+    const said = document.getElementById('logout-outcome');
+    said.hidden = false;
+    if (revoked.status !== 200 || after.status !== 400) {
+      said.className = 'error';
+      said.textContent = `Log out did not end the session: POST /revoke answered ${summary(revoked)}, then POST /refresh ${summary(after)}.`;
+      return;
+    }
+    button.disabled = true;
+    document.getElementById('refresh').disabled = true;
+    said.className = 'ok';
+    said.textContent =
+      `Logged out: POST /revoke answered 200, and a refresh with the same handle now answers ${summary(after)}, on ` +
+      "every instance. Spotify's access token still works until it expires (up to an hour); only " +
+      'spotify.com/account/apps removes the app at Spotify.';
   });
 }
 

@@ -93,9 +93,9 @@ export const ASSETS: Readonly<Record<string, { type: string; body: string }>> = 
  */
 export function checkPages(
   options: { mode: 'demo' | 'spotify'; clientId: string; appRedirectUri: string },
-  where: { publicUrl: string; redirectUri: string; legacy: 'on' | 'off' },
+  where: { publicUrl: string; redirectUri: string; legacy: 'on' | 'off'; sessions: 'on' | 'off' },
 ): { setup(openedAt: string | undefined): string; callback(answer: Callback): string } {
-  const { publicUrl, redirectUri, legacy } = where;
+  const { publicUrl, redirectUri, legacy, sessions } = where;
   const problems = redirectUriProblems(options.appRedirectUri);
   const setup = render(file('setup.html'), {
     mode:
@@ -139,6 +139,7 @@ export function checkPages(
         verifier: answer.verifier ?? '',
         redirectUri,
         legacy,
+        sessions,
         clients: clientsJson,
       }),
   };

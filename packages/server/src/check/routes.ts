@@ -20,6 +20,8 @@ export interface CheckOptions {
   /** Where browsers reach this server, without a trailing slash. */
   publicUrl: string;
   legacyExchange: boolean;
+  /** REFRESH_TOKENS=handles: the page offers Log out (POST /revoke). */
+  sessions: boolean;
   rateLimit: RequestHandler | undefined;
 }
 
@@ -46,7 +48,7 @@ export function checkPage(options: CheckOptions): Router {
   const redirectUri = checkRedirectUri(publicUrl);
   const cookie = loginCookie(`${pathname.replace(/\/$/, '')}/check/`, protocol === 'https:');
   const legacy = options.legacyExchange ? 'on' : 'off';
-  const pages = checkPages(options, { publicUrl, redirectUri, legacy });
+  const pages = checkPages(options, { publicUrl, redirectUri, legacy, sessions: options.sessions ? 'on' : 'off' });
 
   const html = (res: Response, status: number, page: string) =>
     res.status(status).type('text/html; charset=utf-8').send(page);
