@@ -13,6 +13,7 @@ import { Miniflare } from 'miniflare';
 import { aesGcmCipher } from '../../src/index.js';
 import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
 import { smokeCases, type Door } from '../doors/cases.js';
+import { sessionCasesFor } from '../sessions/cases.js';
 import { selfSignedCertificate } from '../../bench/certificate.mjs';
 import { REDIRECT_URI, SECRETS } from '../helpers/harness.js';
 import { installPacked, root, type Consumer } from '../helpers/packed.js';
@@ -43,6 +44,7 @@ beforeAll(async () => {
   for (const [from, to] of [
     ['examples/cloudflare-workers/src/index.ts', 'worker/index.ts'],
     ['examples/deno/main.ts', 'deno/main.ts'],
+    ['examples/deno/kv-session-store.ts', 'deno/kv-session-store.ts'],
     ['examples/bun/server.ts', 'bun/server.ts'],
     ['test/fixtures/express-app.mjs', 'bun/express-app.mjs'],
   ] as const) {
@@ -270,7 +272,9 @@ describe('Cloudflare Workers: the recipe bundled and run by workerd, without nod
 
 describe('Deno: the recipe served by Deno.serve', () => {
   it('type-checks with Deno', () => {
-    expect(() => consumer.run(bin('deno'), ['check', '--quiet', '--cached-only', 'deno/main.ts'])).not.toThrow();
+    expect(() =>
+      consumer.run(bin('deno'), ['check', '--quiet', '--cached-only', '--unstable-kv', 'deno/main.ts']),
+    ).not.toThrow();
   }, 60_000);
 
   smoke(async () => {
@@ -290,6 +294,30 @@ describe('Deno: the recipe served by Deno.serve', () => {
     const { TOKEN_ENCRYPTION_SECRETS: _unset, ...missing } = variables(spotify.url);
     await expect(serve(bin('deno'), run, missing)).rejects.toThrow(/TOKEN_ENCRYPTION_SECRETS is not set/);
   }, 60_000);
+});
+
+describe('Deno: the recipe with REFRESH_TOKENS=handles, its sessions in Deno KV', () => {
+  let door: Door;
+  beforeAll(async () => {
+    const kv = join(consumer.dir, 'deno', 'sessions.sqlite');
+    const { url } = await serve(
+      bin('deno'),
+      [
+        'run',
+        '--cached-only',
+        '--unstable-kv',
+        '--allow-net',
+        '--allow-env',
+        '--allow-read',
+        '--allow-write',
+        'deno/main.ts',
+      ],
+      { ...variables(spotify.url), SPOTIFY_API_URL: spotify.url, REFRESH_TOKENS: 'handles', KV_PATH: kv },
+    );
+    door = httpDoor(`${url}/spotify`);
+  }, 60_000);
+  for (const sessionCase of sessionCasesFor('handles', true))
+    it(sessionCase.name, () => sessionCase.run(door, 'handles'));
 });
 
 describe('Bun: the recipe served by Bun.serve', () => {
