@@ -36,6 +36,7 @@ export const TARGETS = {
   sample: '(sample) Express 4 + raw https sample server',
   c: '(c) tokenSwap() + aesGcmCipher',
   'c-node': '(c-node) the same router on node:http, no Express app',
+  'c-handles': '(c-handles) (c) with refresh handles, sessions in Redis',
   server: '(server) standalone server: the bin, pino at info to a pipe that is read, rate limit on',
   'server-null': '(server-null) the same bin, its stdout /dev/null',
 };
@@ -91,7 +92,7 @@ export async function answering(url, child, stderr = () => '') {
  * IPC (its own CPU, request counts, heap). The standalone server is the bin; its log lines are read and counted as
  * a log collector would read them: `lines()` says how many.
  */
-async function startTarget(name, spotify, certPath, timeoutMs, counted) {
+async function startTarget(name, spotify, certPath, timeoutMs, counted, redisUrl) {
   const env = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: certPath };
   if (name === 'server' || name === 'server-null') {
     const port = await freePort();
@@ -122,6 +123,7 @@ async function startTarget(name, spotify, certPath, timeoutMs, counted) {
       ACCOUNTS_URL: spotify.url,
       CLIENT_ID: spotify.clientId,
       CLIENT_SECRET: spotify.clientSecret,
+      ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
       TARGETS: name,
       TIMEOUT_MS: String(timeoutMs),
     },
@@ -144,10 +146,10 @@ async function startTarget(name, spotify, certPath, timeoutMs, counted) {
 export async function startTargets(
   spotify,
   certPath,
-  { only = DEFAULT_TARGETS, timeoutMs = 10_000, callgrind: counted = false } = {},
+  { only = DEFAULT_TARGETS, timeoutMs = 10_000, callgrind: counted = false, redisUrl } = {},
 ) {
   const started = {};
-  for (const name of only) started[name] = await startTarget(name, spotify, certPath, timeoutMs, counted);
+  for (const name of only) started[name] = await startTarget(name, spotify, certPath, timeoutMs, counted, redisUrl);
   const ask = (name, what) => {
     if (started[name].ask === undefined) throw new Error(`${TARGETS[name]} answers no questions`);
     return started[name].ask(what);
@@ -215,5 +217,35 @@ export function freshRefreshRequest(spotify, sealed) {
   const token = spotify.issueRefreshToken();
   return refreshRequest(sealed ? aesGcmCipher(SECRET).encrypt(token) : token);
 }
+/**
+ * A /refresh request for (c-handles): a handle from a swap through the target itself (the mock remembers only the
+ * latest 10,000 refresh tokens, so each load gets a fresh login).
+ */
+export async function handleRefreshRequest(spotify, url) {
+  const code = spotify.issueCode({ redirectUri: REDIRECT_URI });
+  const answer = await fetch(`${url}/swap`, { method: 'POST', headers: FORM, body: formBody({ code }) });
+  const { refresh_token: handle } = await answer.json();
+  if (answer.status !== 200) throw new Error(`(c-handles) swap answered ${answer.status}`);
+  return refreshRequest(handle);
+}
+
+/** Starts a redis-server on a free port for (c-handles), or says why not. */
+export async function startRedisServer() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const failed = await Promise.race([
+    once(child, 'error').then(() => true),
+    new Promise((resolve) => setTimeout(() => resolve(false), 300)),
+  ]);
+  if (failed || child.exitCode !== null) return undefined;
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
+}
+
 export const round = (n, digits = 0) => Number(n.toFixed(digits));
 export const mb = (bytes) => round(bytes / 1024 / 1024, 1);

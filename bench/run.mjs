@@ -11,8 +11,10 @@ import {
   TARGETS,
   mb,
   freshRefreshRequest,
+  handleRefreshRequest,
   round,
   selfSignedCertificate,
+  startRedisServer,
   startTargets,
   swapRequest,
 } from './lib.mjs';
@@ -27,18 +29,28 @@ const POINTS = [
   { name: 'Spotify answers at once (CPU-bound)', connections: 32, latencyMs: 0 },
   { name: 'Spotify answers in 100 ms', connections: 100, latencyMs: 100 },
 ].filter((point) => process.env.BENCH_POINTS?.split(',').includes(String(point.latencyMs)) ?? true);
-/** BENCH_TARGETS=a,b,got,sample,c,c-node,server,server-null: which targets; the checks need the default ones. */
-const NAMES = (process.env.BENCH_TARGETS?.split(',') ?? DEFAULT_TARGETS).sort(
+/**
+ * BENCH_TARGETS=a,b,got,sample,c,c-node,c-handles,server,server-null: which targets; the checks need the default
+ * ones. (c-handles) runs by default where redis-server is installed.
+ */
+const NAMES = (process.env.BENCH_TARGETS?.split(',') ?? [...DEFAULT_TARGETS, 'c-handles']).sort(
   (x, y) => Object.keys(TARGETS).indexOf(x) - Object.keys(TARGETS).indexOf(y),
 );
 for (const name of DEFAULT_TARGETS) {
   if (!NAMES.includes(name)) throw new Error(`BENCH_TARGETS must include ${DEFAULT_TARGETS.join(', ')}`);
 }
 
+// (c-handles) needs a redis-server; without one it is left out, and said so.
+const redis = NAMES.includes('c-handles') ? await startRedisServer() : undefined;
+if (NAMES.includes('c-handles') && redis === undefined) {
+  console.error('(c-handles) left out: it needs redis-server (Debian: apt-get install redis-server)');
+  NAMES.splice(NAMES.indexOf('c-handles'), 1);
+}
+
 const certificate = selfSignedCertificate();
 // The mock keeps none of the requests it sees: a benchmark's hundreds of thousands would weigh on its process.
 const spotify = await createMockSpotify({ tls: { key: certificate.key, cert: certificate.cert }, keepRequests: 0 });
-const targets = await startTargets(spotify, certificate.certPath, { only: NAMES });
+const targets = await startTargets(spotify, certificate.certPath, { only: NAMES, redisUrl: redis?.url });
 if (PIN) {
   try {
     execFileSync('taskset', ['--pid', '--cpu-list', '0', String(process.pid)]);
@@ -51,9 +63,13 @@ if (PIN) {
   }
 }
 
-/** One request shape per route; the package's targets are sent the sealed refresh token, the others the plain one. */
-function requestFor(target, route) {
+/**
+ * One request shape per route; the package's targets are sent the sealed refresh token, (c-handles) a handle, the
+ * others the plain token.
+ */
+async function requestFor(target, route) {
   if (route === 'swap') return swapRequest(spotify);
+  if (target === 'c-handles') return handleRefreshRequest(spotify, targets.urls[target]);
   return freshRefreshRequest(spotify, target.startsWith('c') || target.startsWith('server'));
 }
 
@@ -64,7 +80,7 @@ async function load(target, route, connections, options) {
   const result = await autocannon({
     url: targets.urls[target],
     connections,
-    requests: [requestFor(target, route)],
+    requests: [await requestFor(target, route)],
     ...options,
   });
   const ok = result.statusCodeStats?.['200']?.count ?? 0;
@@ -151,6 +167,7 @@ for (const point of POINTS) {
       '(server)/(c) CPU': cpuRatio('server', 'c'),
       '(c)/(sample) CPU': cpuRatio('c', 'sample'),
       '(c)/(b) CPU': cpuRatio('c', 'b'),
+      ...(NAMES.includes('c-handles') ? { '(c-handles)/(c) CPU': cpuRatio('c-handles', 'c') } : {}),
     };
     const perThousand = (handshakes / summary.c.total) * 1000;
     // What one thread can serve at that CPU cost, beside what the point offers: below it, the server is the limit.
@@ -215,6 +232,7 @@ console.log('\n### Targets\n');
 for (const { name, pass, detail } of checks) console.log(`${pass ? 'PASS' : 'MISS'}  ${name}: ${detail}`);
 
 await targets.stop();
+redis?.stop();
 await spotify.close();
 certificate.remove();
 process.exit(checks.every((c) => c.pass) ? 0 : 1);

@@ -1,17 +1,19 @@
 // The servers the benchmark compares, built in Node (bench/lib.mjs starts one process per target, and the standalone
 // server as its bin): (a) a bare node:http keep-alive proxy; (b) the same proxy as an Express 5 router with one undici
 // Pool, the floor of this stack; (got) that router with got instead, the client this package used to have; (sample)
-// the Express 4 + raw https sample server people copy; (c) tokenSwap() with aesGcmCipher in Express 5.
+// the Express 4 + raw https sample server people copy; (c) tokenSwap() with aesGcmCipher in Express 5, and
+// (c-handles) the same with refresh handles kept in Redis.
 import http from 'node:http';
 import https from 'node:https';
 import express from 'express';
 import express4 from 'express4';
 import got from 'got';
 import { Pool } from 'undici';
-import { aesGcmCipher, tokenSwap } from '../dist/esm/index.js';
+import { createClient } from 'redis';
+import { aesGcmCipher, redisSessionStore, tokenSwap } from '../dist/esm/index.js';
 import { REDIRECT_URI, SECRET } from './lib.mjs';
 
-const { ACCOUNTS_URL, CLIENT_ID, CLIENT_SECRET, TARGETS, TIMEOUT_MS } = process.env;
+const { ACCOUNTS_URL, CLIENT_ID, CLIENT_SECRET, REDIS_URL, TARGETS, TIMEOUT_MS } = process.env;
 const tokenUrl = `${ACCOUNTS_URL}/api/token`;
 const authorization = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
@@ -112,15 +114,25 @@ function sampleServer() {
   return http.createServer(app);
 }
 
-function tokenSwapRouter() {
+function tokenSwapRouter(sessions) {
   return tokenSwap({
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     redirectUri: REDIRECT_URI,
     accountsUrl: ACCOUNTS_URL,
+    apiUrl: ACCOUNTS_URL,
     timeoutMs: Number(TIMEOUT_MS),
+    sessions,
     hooks: { refreshTokenCipher: aesGcmCipher(SECRET) },
   });
+}
+
+/** (c) with refresh handles, its sessions in the Redis at REDIS_URL: one EVAL per refresh. */
+async function tokenSwapWithHandles() {
+  const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
+  await client.connect();
+  const store = redisSessionStore({ sendCommand: (args) => client.sendCommand(args) });
+  return http.createServer(express().use(tokenSwapRouter({ store })));
 }
 
 const tokenSwapApp = () => http.createServer(express().use(tokenSwapRouter()));
@@ -138,12 +150,13 @@ const makers = {
   sample: sampleServer,
   c: tokenSwapApp,
   'c-node': tokenSwapOnNode,
+  'c-handles': tokenSwapWithHandles,
 };
 const ports = {};
 const counts = { connections: 0, requests: 0, answered: 0, closed: 0 };
 const open = new Set();
 for (const name of TARGETS.split(',')) {
-  const server = makers[name]();
+  const server = await makers[name]();
   server.keepAliveTimeout = 60_000;
   server.on('connection', () => (counts.connections += 1));
   server.on('request', (req, res) => {

@@ -9,7 +9,7 @@ import {
   tooManyRequests,
 } from './errors.js';
 import { isRecord } from './values.js';
-import { webApiClient, type UserIdOf } from './web-api.js';
+import { webApiClient, type UserIdOf, type WebGet } from './web-api.js';
 
 /** A successful token answer, normalised to what every client accepts: an integer expires_in, a token_type. */
 export interface TokenSet {
@@ -51,7 +51,6 @@ export interface SpotifyClientOptions {
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
-  apiUrl: string;
 }
 
 type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
@@ -237,12 +236,12 @@ export function basicCredentials(clientId: string, clientSecret: string): string
 
 /**
  * Made once per door: the headers, and the calls with their deadline and retries, over the door's transport; the Web
- * API (one call, rare: a login, a deletion) over `fetchImpl`.
+ * API (a login's /v1/me, a deletion's) over `webGet`.
  */
 export function createSpotifyClient(
   options: SpotifyClientOptions,
   transport: Transport,
-  fetchImpl: typeof fetch,
+  webGet: WebGet,
 ): SpotifyClient {
   const { clientId, clientSecret, timeoutMs } = options;
   const headers = Object.freeze({
@@ -286,6 +285,6 @@ export function createSpotifyClient(
     clientCredentials(trace) {
       return call({ grant_type: 'client_credentials' }, trace);
     },
-    userId: webApiClient(options.apiUrl, fetchImpl, timeoutMs),
+    userId: webApiClient(webGet, timeoutMs),
   };
 }

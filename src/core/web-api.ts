@@ -2,11 +2,8 @@
 // session is filed under and that `DELETE /me` proves. Spotify's answers map to ours as the token endpoint's do.
 import { OAuthError, badGateway, DEFAULT_RETRY_AFTER_SECONDS, retryAfterSeconds, tooManyRequests } from './errors.js';
 import { readCapped } from './fetch-transport.js';
-import type { UpstreamTrace } from './spotify.js';
+import { MAX_BODY_BYTES, type Attempt, type UpstreamTrace } from './spotify.js';
 import { isRecord } from './values.js';
-
-/** A profile is well under 2 kB; anything near this is not one. */
-const MAX_PROFILE_BYTES = 64 * 1024;
 
 export type UserIdOf = (accessToken: string, trace?: UpstreamTrace) => Promise<string>;
 
@@ -17,38 +14,58 @@ export function invalidToken(description: string): OAuthError {
   });
 }
 
-/** Who an access token belongs to, asked of `<apiUrl>/v1/me` through `fetchImpl` within `timeoutMs`. Not retried. */
-export function webApiClient(apiUrl: string, fetchImpl: typeof fetch, timeoutMs: number): UserIdOf {
-  const meUrl = `${apiUrl}/v1/me`;
+/**
+ * One GET of a Web API path with the headers given, abandoned when `signal` aborts; every failure is an Attempt, as
+ * the token endpoint's transport gives. Reads at most MAX_BODY_BYTES.
+ */
+export type WebGet = (path: string, headers: Readonly<Record<string, string>>, signal: AbortSignal) => Promise<Attempt>;
+
+/** The Web API over fetch: every runtime that has it. */
+export function fetchWebGet(apiUrl: string, fetchImpl: typeof fetch): WebGet {
+  return async (path, headers, signal) => {
+    try {
+      const response = await fetchImpl(`${apiUrl}${path}`, { headers, signal, redirect: 'manual' });
+      const body = await readCapped(response.body, MAX_BODY_BYTES);
+      if (body === undefined) return { kind: 'oversized' };
+      return { kind: 'answer', status: response.status, retryAfter: response.headers.get('retry-after'), body };
+    } catch {
+      return signal.aborted ? { kind: 'timeout' } : { kind: 'unreachable', neverSent: false };
+    }
+  };
+}
+
+/** Who an access token belongs to, asked of `/v1/me` through `get` within `timeoutMs`. Not retried. */
+export function webApiClient(get: WebGet, timeoutMs: number): UserIdOf {
   return async function userIdOf(accessToken, trace) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let status: number;
-    let body: string | undefined;
-    let retryAfter: string | null;
+    let outcome: Attempt;
     try {
       if (trace !== undefined) trace.attempts += 1;
-      const response = await fetchImpl(meUrl, {
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-        signal: controller.signal,
-        redirect: 'manual',
-      });
-      status = response.status;
-      retryAfter = response.headers.get('retry-after');
-      body = await readCapped(response.body, MAX_PROFILE_BYTES);
-    } catch {
-      if (controller.signal.aborted) {
+      outcome = await get(
+        '/v1/me',
+        { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        controller.signal,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    switch (outcome.kind) {
+      case 'timeout':
         throw new OAuthError(
           504,
           'gateway_timeout',
           `Spotify did not answer within ${timeoutMs} ms`,
           'spotify_timeout',
         );
-      }
-      throw badGateway('Spotify could not be reached', 'spotify_unreachable');
-    } finally {
-      clearTimeout(timer);
+      case 'unreachable':
+        throw badGateway('Spotify could not be reached', 'spotify_unreachable');
+      case 'oversized':
+        throw badGateway('Spotify answered with an oversized body', 'spotify_bad_answer');
+      case 'answer':
+        break;
     }
+    const { status, body } = outcome;
     if (trace !== undefined) trace.status = status;
     if (status === 200) {
       const id = profileId(body);
@@ -60,16 +77,16 @@ export function webApiClient(apiUrl: string, fetchImpl: typeof fetch, timeoutMs:
       throw new OAuthError(403, 'access_denied', 'Spotify refused this user the Web API', 'spotify_refused');
     }
     if (status === 429) {
-      const seconds = retryAfterSeconds(retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
+      const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
       throw tooManyRequests(seconds, 'Spotify is rate limiting Web API requests', 'spotify_rate_limited');
     }
     throw badGateway(`Spotify answered ${status}`, status >= 500 ? 'spotify_error' : 'spotify_bad_answer');
   };
 }
 
-function profileId(body: string | undefined): string | undefined {
+function profileId(body: string): string | undefined {
   try {
-    const profile: unknown = body === undefined ? undefined : JSON.parse(body);
+    const profile: unknown = JSON.parse(body);
     const id = isRecord(profile) ? profile.id : undefined;
     return typeof id === 'string' && id !== '' ? id : undefined;
   } catch {

@@ -8,6 +8,7 @@ import { fail, resolveOptions, type CommonHooks, type CommonOptions } from '../c
 import { decisionOf, type RateLimitVerdict } from '../core/rate-limit.js';
 import { createSpotifyClient, type Transport } from '../core/spotify.js';
 import { fetchTransport, readCapped } from '../core/fetch-transport.js';
+import { fetchWebGet } from '../core/web-api.js';
 
 export type { RateLimitVerdict } from '../core/rate-limit.js';
 
@@ -122,8 +123,8 @@ export function fetchDoor(options: TokenSwapHandlerOptions, defaultTransport: De
   const fetchImpl = resolveFetch(given.fetch);
   const transport =
     fetchImpl === undefined ? defaultTransport(config.tokenUrl) : fetchTransport(config.tokenUrl, fetchImpl);
-  const webFetch = fetchImpl ?? ((input, init) => fetch(input, init));
-  const flow = tokenFlow<FetchExchange>(config, createSpotifyClient(config, transport, webFetch), {
+  const webGet = fetchWebGet(config.apiUrl, fetchImpl ?? ((input, init) => fetch(input, init)));
+  const flow = tokenFlow<FetchExchange>(config, createSpotifyClient(config, transport, webGet), {
     basePath,
     rateLimit: rateLimit === undefined ? undefined : async (exchange) => decisionOf(await rateLimit(exchange.request)),
   });

@@ -1,8 +1,15 @@
 // The router's transport to Spotify: one keep-alive undici Pool per router, and the errors that prove a request
 // never left. Under Bun, whose undici is a stand-in that sends nothing, the router uses the fetch transport instead.
 import { stringify } from 'node:querystring';
-import { Pool } from 'undici';
-import { MAX_BODY_BYTES, createSpotifyClient, type SpotifyClient, type Transport } from '../core/spotify.js';
+import { Pool, type Dispatcher } from 'undici';
+import {
+  MAX_BODY_BYTES,
+  createSpotifyClient,
+  type Attempt,
+  type SpotifyClient,
+  type Transport,
+} from '../core/spotify.js';
+import { fetchWebGet, type WebGet } from '../core/web-api.js';
 import { errorCode } from '../core/values.js';
 import { fetchTransport } from '../core/fetch-transport.js';
 
@@ -26,28 +33,50 @@ export function neverSent(error: unknown): boolean {
   return code !== undefined && NEVER_SENT.has(code);
 }
 
-function poolTransport(tokenUrl: string): Transport {
-  const { origin, pathname } = new URL(tokenUrl);
-  const pool = new Pool(origin, {
-    connections: MAX_CONNECTIONS,
+/** One request through `pool`, as an Attempt: the answer read whole, or what went wrong. */
+async function attempt(pool: Pool, options: Dispatcher.RequestOptions & { signal: AbortSignal }): Promise<Attempt> {
+  let sent = false;
+  try {
+    const response = await pool.request(options);
+    sent = true;
+    const text = await response.body.text();
+    return { kind: 'answer', status: response.statusCode, retryAfter: response.headers['retry-after'], body: text };
+  } catch (error) {
+    if (options.signal.aborted) return { kind: 'timeout' };
+    if (errorCode(error) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'oversized' };
+    return { kind: 'unreachable', neverSent: !sent && neverSent(error) };
+  }
+}
+
+function keepAlivePool(origin: string, connections: number): Pool {
+  return new Pool(origin, {
+    connections,
     // Spotify's answer is read whole or not at all: past this, undici destroys the connection as it streams.
     maxResponseSize: MAX_BODY_BYTES,
     // The client's deadline covers every wait; these would only add timers of their own to each call.
     headersTimeout: 0,
     bodyTimeout: 0,
   });
-  return async (form, headers, signal) => {
-    let sent = false;
-    try {
-      const response = await pool.request({ path: pathname, method: 'POST', headers, body: stringify(form), signal });
-      sent = true;
-      const text = await response.body.text();
-      return { kind: 'answer', status: response.statusCode, retryAfter: response.headers['retry-after'], body: text };
-    } catch (error) {
-      if (signal.aborted) return { kind: 'timeout' };
-      if (errorCode(error) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return { kind: 'oversized' };
-      return { kind: 'unreachable', neverSent: !sent && neverSent(error) };
-    }
+}
+
+function poolTransport(tokenUrl: string): Transport {
+  const { origin, pathname } = new URL(tokenUrl);
+  const pool = keepAlivePool(origin, MAX_CONNECTIONS);
+  return (form, headers, signal) =>
+    attempt(pool, { path: pathname, method: 'POST', headers, body: stringify(form), signal });
+}
+
+/**
+ * The Web API on Node: a Pool of its own, made at the first call (only sessions call it, once per login or
+ * deletion), with fewer connections than the token endpoint's.
+ */
+function poolWebGet(apiUrl: string): WebGet {
+  const { origin, pathname } = new URL(apiUrl);
+  const base = pathname.replace(/\/+$/, '');
+  let pool: Pool | undefined;
+  return (path, headers, signal) => {
+    pool ??= keepAlivePool(origin, MAX_CONNECTIONS / 4);
+    return attempt(pool, { path: base + path, method: 'GET', headers, signal });
   };
 }
 
@@ -67,6 +96,6 @@ export function createNodeSpotifyClient(options: {
   clientSecret: string;
   timeoutMs: number;
 }): SpotifyClient {
-  // The Web API is called once per login at most: Node's own fetch does.
-  return createSpotifyClient(options, nodeTransport(options.tokenUrl), (input, init) => fetch(input, init));
+  const webGet = undiciIsStandIn ? fetchWebGet(options.apiUrl, fetch) : poolWebGet(options.apiUrl);
+  return createSpotifyClient(options, nodeTransport(options.tokenUrl), webGet);
 }

@@ -196,6 +196,48 @@ describe('sessions: Spotify', () => {
   });
 });
 
+describe("sessions: Spotify's Web API", () => {
+  /** A Fetch door whose /v1/me answers with `me`, its token endpoint the mock's. */
+  function doorWithMe(me: (signal: AbortSignal) => Promise<Response>): Door {
+    const handle = tokenSwapHandler({
+      ...options(spotify, { store: memorySessionStore() }),
+      timeoutMs: 300,
+      basePath: '/spotify',
+      fetch: (input, init) => {
+        const url = input instanceof Request ? input.url : input.toString();
+        return url.endsWith('/v1/me') ? me(init!.signal!) : fetch(input, init);
+      },
+    });
+    return { spotify, send: (path, init) => handle(new Request(`http://door.test/spotify${path}`, init)) };
+  }
+  const deleteMe = (door: Door) =>
+    door.send('/me', { method: 'DELETE', headers: { authorization: 'Bearer an-access-token' } });
+  const answer =
+    (status: number, body: string, headers: Record<string, string> = {}) =>
+    () =>
+      Promise.resolve(new Response(body, { status, headers }));
+
+  it.each([
+    ['403', answer(403, '{"error":{"status":403}}'), 403, 'access_denied'],
+    ['429', answer(429, '{}', { 'retry-after': '30' }), 429, 'too_many_requests'],
+    ['500', answer(500, 'oops'), 502, 'bad_gateway'],
+    ['200 without an id', answer(200, '{"display_name":"x"}'), 502, 'bad_gateway'],
+    ['200 that is not JSON', answer(200, '<html>'), 502, 'bad_gateway'],
+    ['a failed connection', () => Promise.reject(new TypeError('fetch failed')), 502, 'bad_gateway'],
+    [
+      'no answer within timeoutMs',
+      (signal: AbortSignal) =>
+        new Promise<Response>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      504,
+      'gateway_timeout',
+    ],
+  ] as const)('maps /v1/me answering %s to %i %s', async (_name, me, status, error) => {
+    const response = await deleteMe(doorWithMe(me));
+    await expectError(response, status, error);
+    if (status === 429) expect(response.headers.get('retry-after')).toBe('30');
+  });
+});
+
 describe('sessions: options', () => {
   const build =
     (extra: Record<string, unknown>, cipher: unknown = aesGcmCipher(SECRETS)) =>
