@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { createClient } from 'redis';
 import { expect } from '@jest/globals';
 import type { MockSpotify } from '../../src/testing/index.js';
 import { remember } from './secrets.js';
@@ -138,6 +139,28 @@ export async function startRedis(port?: number, extraArgs: string[] = []): Promi
       await once(child, 'exit');
     },
   };
+}
+
+/** Every key in a Redis and every value under it, as text: what a scan for secrets reads. */
+export async function redisContents(url: string): Promise<string[]> {
+  const client = createClient({ url });
+  await client.connect();
+  const seen: string[] = [];
+  try {
+    for await (const keys of client.scanIterator({ MATCH: '*' })) {
+      for (const key of keys) {
+        seen.push(key);
+        const type = await client.type(key);
+        if (type === 'hash') seen.push(JSON.stringify(await client.hGetAll(key)));
+        else if (type === 'set') seen.push(JSON.stringify(await client.sMembers(key)));
+        else if (type === 'string') seen.push(String(await client.get(key)));
+        else seen.push(`(${type})`);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return seen;
 }
 
 export interface Launched {

@@ -1,12 +1,17 @@
 // REFRESH_TOKENS=handles on the standalone server: two instances share one Redis, and every session case runs with
 // its requests alternating between them (a handle made on one is refreshed, revoked and deleted on the other).
 // Then what Redis holds, and /healthz while Redis is away.
-import { createClient } from 'redis';
 import { form, type Door } from '../../../test/doors/cases.js';
 import { rawSend } from '../../../test/doors/raw-send.js';
 import { REDIRECT_URI, SECRETS } from '../../../test/helpers/harness.js';
 import { sharedMockSpotify } from '../../../test/helpers/mock.js';
-import { startBin, startRedis, type BinProcess, type RedisProcess } from '../../../test/helpers/processes.js';
+import {
+  redisContents,
+  startBin,
+  startRedis,
+  type BinProcess,
+  type RedisProcess,
+} from '../../../test/helpers/processes.js';
 import { findLeaks, logLines, remember, sensitiveValues } from '../../../test/helpers/secrets.js';
 import { describeNeeding } from '../../../test/helpers/system.js';
 import { expectEnded, login, refresh, refreshed, sessionCasesFor } from '../../../test/sessions/cases.js';
@@ -69,22 +74,7 @@ describeNeeding(['redis-server'], 'REFRESH_TOKENS=handles on two instances shari
   });
 
   it('leaves no handle and no Spotify refresh token in Redis', async () => {
-    const client = createClient({ url: redis.url });
-    await client.connect();
-    const seen: string[] = [];
-    try {
-      for await (const keys of client.scanIterator({ MATCH: '*' })) {
-        for (const key of keys) {
-          seen.push(key);
-          const type = await client.type(key);
-          if (type === 'hash') seen.push(JSON.stringify(await client.hGetAll(key)));
-          else if (type === 'set') seen.push(JSON.stringify(await client.sMembers(key)));
-          else if (type === 'string') seen.push(String(await client.get(key)));
-        }
-      }
-    } finally {
-      client.destroy();
-    }
+    const seen = await redisContents(redis.url);
     expect(seen.some((key) => key.startsWith('spotify-token-swap:session:s:'))).toBe(true);
     expect(findLeaks(seen, sensitiveValues())).toEqual([]);
   });
