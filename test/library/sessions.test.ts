@@ -303,6 +303,29 @@ describe('sessions: logs', () => {
   });
 });
 
+describe('sessions: browsers', () => {
+  it('answers a preflight for DELETE /me with its method and the Authorization header allowed', async () => {
+    const handle = tokenSwapHandler({
+      ...options(spotify, { store: memorySessionStore() }),
+      cors: { origins: ['https://app.example'] },
+      basePath: '/spotify',
+    });
+    const preflight = await handle(
+      new Request('http://door.test/spotify/me', {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'DELETE',
+          'access-control-request-headers': 'authorization',
+        },
+      }),
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('DELETE');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+  });
+});
+
 describe('sessions: the answer', () => {
   it('carries the same fields as a sealed answer, in the same order', async () => {
     const door = fetchDoor(spotify, { store: memorySessionStore() });

@@ -78,7 +78,7 @@ function routerOptions(parts: AppParts): TokenSwapOptions {
     ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
     legacyExchange: config.legacyExchange,
     clientToken: config.clientToken,
-    ...(sessions === undefined ? {} : { sessions: { store: sessions.store } }),
+    ...(sessions === undefined ? {} : { sessions: { store: sessions.store, rotation: config.rotateHandles } }),
     ...(config.corsOrigins === undefined ? {} : { cors: { origins: config.corsOrigins } }),
     hooks: { refreshTokenCipher: cipher, logger: log, ...(rateLimit === undefined ? {} : { rateLimit }) },
   };

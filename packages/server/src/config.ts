@@ -44,6 +44,8 @@ interface CommonConfig {
   redisUrl: string | undefined;
   /** What an app holds: the sealed token itself, or a handle to a session this server keeps (in Redis). */
   refreshTokens: 'sealed' | 'handles';
+  /** With handles: a new handle on every refresh, and a reused one ends its session. */
+  rotateHandles: boolean;
   /** The origins browsers may call from (`*` for any), or undefined for no CORS at all. */
   corsOrigins: string[] | undefined;
   /** A hop count or Express's list of trusted proxies; never `true`, which would let clients choose their address. */
@@ -76,6 +78,15 @@ export const ENV_FOR_OPTION: Readonly<Record<string, string>> = {
   apiUrl: 'SPOTIFY_API_URL',
   sessions: 'REFRESH_TOKENS',
 };
+
+/** ROTATE_REFRESH_HANDLES=1: rotation, which only handles have. */
+function rotateHandles(env: Env): boolean {
+  const rotate = flag(env, 'ROTATE_REFRESH_HANDLES');
+  if (rotate && text(env, 'REFRESH_TOKENS') !== 'handles') {
+    throw new ConfigError('ROTATE_REFRESH_HANDLES=1 needs REFRESH_TOKENS=handles: a sealed token cannot be rotated');
+  }
+  return rotate;
+}
 
 /** REFRESH_TOKENS: `sealed` (the default) or `handles`, which keeps sessions in Redis (in memory in demo mode). */
 function refreshTokens(env: Env, demo: boolean, redis: string | undefined): 'sealed' | 'handles' {
@@ -167,6 +178,7 @@ export function readConfig(env: Env): ServerConfig {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     redisUrl: redisUrl(env),
     refreshTokens: refreshTokens(env, clientId === undefined, text(env, 'REDIS_URL')),
+    rotateHandles: rotateHandles(env),
     corsOrigins: corsOrigins(env),
     trustProxy: trustProxy(env),
     logLevel: logLevel as LogLevel,

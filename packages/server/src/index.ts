@@ -124,6 +124,7 @@ async function announce(
       rateLimitPerMinute: config.rateLimitPerMinute,
       sharedRateLimit: config.redisUrl !== undefined && config.rateLimitPerMinute > 0,
       refreshTokens: config.refreshTokens,
+      rotateHandles: config.rotateHandles,
       cors: config.corsOrigins !== undefined,
       legacyExchange: config.legacyExchange !== false,
       clientToken: config.clientToken,

@@ -141,6 +141,12 @@ describe('REFRESH_TOKENS', () => {
     expect(read({ REFRESH_TOKENS: 'handles', REDIS_URL: 'redis://127.0.0.1:6379' }).refreshTokens).toBe('handles');
   });
 
+  it('rotates handles only when asked', () => {
+    const redis = { REFRESH_TOKENS: 'handles', REDIS_URL: 'redis://127.0.0.1:6379' };
+    expect(read(redis).rotateHandles).toBe(false);
+    expect(read({ ...redis, ROTATE_REFRESH_HANDLES: '1' }).rotateHandles).toBe(true);
+  });
+
   it('keeps sessions in memory only in demo mode', () => {
     expect(readConfig({ REFRESH_TOKENS: 'handles' }).refreshTokens).toBe('handles');
     expect(() => read({ REFRESH_TOKENS: 'handles' })).toThrow(/REFRESH_TOKENS=handles needs REDIS_URL/);
@@ -148,6 +154,7 @@ describe('REFRESH_TOKENS', () => {
 
   it.each([
     [{ REFRESH_TOKENS: 'handle' }, /REFRESH_TOKENS must be sealed .* or handles/],
+    [{ ROTATE_REFRESH_HANDLES: '1' }, /ROTATE_REFRESH_HANDLES=1 needs REFRESH_TOKENS=handles/],
     [
       {
         REFRESH_TOKENS: 'handles',

@@ -29,9 +29,11 @@ describeNeeding(['redis-server'], 'REFRESH_TOKENS=handles on two instances shari
     send: (path, init) => rawSend((turn++ % 2 === 0 ? a : b).url, path, init),
   };
 
+  let env: Record<string, string>;
+
   beforeAll(async () => {
     redis = await startRedis();
-    const env = {
+    env = {
       SPOTIFY_CLIENT_ID: spotify.clientId,
       SPOTIFY_CLIENT_SECRET: spotify.clientSecret,
       SPOTIFY_REDIRECT_URI: REDIRECT_URI,
@@ -77,6 +79,21 @@ describeNeeding(['redis-server'], 'REFRESH_TOKENS=handles on two instances shari
     const seen = await redisContents(redis.url);
     expect(seen.some((key) => key.startsWith('spotify-token-swap:session:s:'))).toBe(true);
     expect(findLeaks(seen, sensitiveValues())).toEqual([]);
+  });
+
+  it('rotates with ROTATE_REFRESH_HANDLES=1: a new handle at each refresh, the same one for a retry', async () => {
+    const rotating = await startBin({ ...env, ROTATE_REFRESH_HANDLES: '1' });
+    try {
+      const onRotating: Door = { spotify, send: (path, init) => rawSend(rotating.url, path, init) };
+      const { handle } = await login(onRotating);
+      const next = await refreshed(onRotating, handle);
+      expect(next).not.toBe(handle);
+      expect(await refreshed(onRotating, handle)).toBe(next);
+      expect(await refreshed(onRotating, next)).not.toBe(next);
+    } finally {
+      await rotating.stop();
+      logLines.push(...rotating.stdout().split('\n'));
+    }
   });
 
   it('says so at /healthz while Redis is away, answers 503, and logs nobody out', async () => {
