@@ -130,6 +130,18 @@ export function tooManyRequests(retryAfterSeconds: number, description: string, 
   return new OAuthError(429, 'too_many_requests', description, reason, { 'retry-after': String(retryAfterSeconds) });
 }
 
+/**
+ * A hook's failure that is for a moment (a KMS, a session store that did not answer): `503 temporarily_unavailable`,
+ * retried by the client after the `retryAfterSeconds` on what was thrown, if it says, or five seconds.
+ */
+export function temporarilyUnavailable(thrown: unknown, description: string, reason: TokenSwapReason): OAuthError {
+  const said = typeof thrown === 'object' && thrown !== null ? (thrown as { retryAfterSeconds?: unknown }) : {};
+  const given = typeof said.retryAfterSeconds === 'number' ? retryAfterSeconds(said.retryAfterSeconds) : undefined;
+  return new OAuthError(503, 'temporarily_unavailable', description, reason, {
+    'retry-after': String(given ?? DEFAULT_RETRY_AFTER_SECONDS),
+  });
+}
+
 /** Anything thrown becomes an OAuthError; what is not one already is a bug (or, where `reason` says, a failing hook). */
 export function toOAuthError(error: unknown, reason: TokenSwapReason = 'internal_error'): OAuthError {
   return error instanceof OAuthError ? error : serverError(undefined, reason);

@@ -1,24 +1,21 @@
 // Calling the refresh-token cipher hook: a token that fails to open is invalid_grant, a failure to seal is server_error,
 // and a cipher that says its failure is for a moment (a KMS that did not answer) gets a 503 the client retries.
 import type { RefreshTokenCipher, RefreshTokenSession } from '../sealed-format.js';
-import { DEFAULT_RETRY_AFTER_SECONDS, OAuthError, invalidGrant, retryAfterSeconds, serverError } from '../errors.js';
+import type { OAuthError } from '../errors.js';
+import { invalidGrant, serverError, temporarilyUnavailable } from '../errors.js';
 
 /** Whether a cipher's error says it is for a moment: `retryable: true` on what it threw. */
 function retryable(thrown: unknown): thrown is { retryable: true; retryAfterSeconds?: unknown } {
   return typeof thrown === 'object' && thrown !== null && (thrown as { retryable?: unknown }).retryable === true;
 }
 
-/** A cipher that cannot answer now: retried by the client after its own `retryAfterSeconds`, or five seconds. */
-function cipherUnavailable(thrown: { retryAfterSeconds?: unknown }): OAuthError {
-  const given = typeof thrown.retryAfterSeconds === 'number' ? retryAfterSeconds(thrown.retryAfterSeconds) : undefined;
-  return new OAuthError(
-    503,
-    'temporarily_unavailable',
+/** A cipher that cannot answer now. */
+const cipherUnavailable = (thrown: unknown): OAuthError =>
+  temporarilyUnavailable(
+    thrown,
     'The refresh token cannot be read or sealed right now: retry later',
     'cipher_unavailable',
-    { 'retry-after': String(given ?? DEFAULT_RETRY_AFTER_SECONDS) },
   );
-}
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== '';
 

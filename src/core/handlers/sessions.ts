@@ -1,7 +1,7 @@
 // Refresh handles (the `sessions` option): the app holds an opaque handle, the store keeps the session. A swap starts
 // one; a refresh uses it (and, with rotation, moves it to a new handle); /revoke, DELETE /me, Spotify's invalid_grant
 // and a reused handle end it. A store that fails is a 503: an outage logs nobody out.
-import { OAuthError, DEFAULT_RETRY_AFTER_SECONDS, invalidGrant, retryAfterSeconds } from '../errors.js';
+import { OAuthError, invalidGrant, temporarilyUnavailable } from '../errors.js';
 import { optionalString, requiredString, type Fields } from '../fields.js';
 import type { TokenSwapConfig } from '../options.js';
 import type { DoorRequest } from '../route.js';
@@ -20,28 +20,16 @@ export interface SessionsConfig {
   readonly graceMs: number;
 }
 
-/** A store that threw or rejected: for a moment, as far as anyone can tell. */
-function storeUnavailable(thrown: unknown): OAuthError {
-  const given =
-    typeof thrown === 'object' &&
-    thrown !== null &&
-    typeof (thrown as { retryAfterSeconds?: unknown }).retryAfterSeconds === 'number'
-      ? retryAfterSeconds((thrown as { retryAfterSeconds: number }).retryAfterSeconds)
-      : undefined;
-  return new OAuthError(
-    503,
-    'temporarily_unavailable',
-    'The session store cannot be reached right now: retry later',
-    'store_unavailable',
-    { 'retry-after': String(given ?? DEFAULT_RETRY_AFTER_SECONDS) },
-  );
-}
-
+/** A store call; whatever it throws is for a moment, as far as anyone can tell: never a missing session. */
 async function stored<T>(call: () => T | Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (thrown) {
-    throw storeUnavailable(thrown);
+    throw temporarilyUnavailable(
+      thrown,
+      'The session store cannot be reached right now: retry later',
+      'store_unavailable',
+    );
   }
 }
 
