@@ -1,5 +1,6 @@
 // Arbitrary bodies and content types thrown at every route: always a 4xx with the documented JSON, never a 5xx or a hang.
 import fc from 'fast-check';
+import { memorySessionStore } from '../../src/index.js';
 import { REDIRECT_URI, startHarness, type Harness } from '../helpers/harness.js';
 
 let h: Harness;
@@ -75,4 +76,44 @@ it('answers any body on any route with a 4xx and the documented JSON error', asy
     });
   }
   expect((await h.http.post('/spotify/swap').type('form').send({ code: h.code() })).status).toBe(200);
+});
+
+describe('with sessions', () => {
+  let s: Harness;
+  beforeAll(async () => {
+    s = await startHarness({ sessions: { store: memorySessionStore(), rotation: true } });
+  });
+  afterAll(() => s.close());
+
+  it('answers any body at /refresh and /revoke, and any Authorization at DELETE /me, below 500 with the documented JSON', async () => {
+    const tokens = fc.oneof(fc.string({ maxLength: 80 }), fc.stringMatching(/^rh_[A-Za-z0-9_-]{43}$/));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('refresh', 'revoke', 'me'),
+        contentTypes,
+        fc.oneof(
+          bodies,
+          tokens.map((token) => new URLSearchParams({ token, refresh_token: token }).toString()),
+        ),
+        tokens,
+        async (route, type, body, token) => {
+          const res =
+            route === 'me'
+              ? await s.http.delete('/spotify/me').set('Authorization', `Bearer ${token.replace(/[^\x21-\x7e]/g, '')}`)
+              : await (
+                  /^[\t\x20-\x7e]*$/.test(type)
+                    ? s.http.post(`/spotify/${route}`).set('Content-Type', type)
+                    : s.http.post(`/spotify/${route}`)
+                ).send(body);
+          expect(res.status).toBeLessThan(500);
+          expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+          if (res.status === 200) expect(res.body).toEqual(route === 'revoke' ? {} : { deleted: 0 });
+          else expect(res.body).toEqual({ error: expect.any(String), error_description: expect.any(String) });
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // Nothing made up reached Spotify's token endpoint: no arbitrary handle names a session.
+    expect(s.spotify.requests.filter((request) => request.path === '/api/token')).toEqual([]);
+  });
 });
