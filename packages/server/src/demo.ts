@@ -9,7 +9,8 @@ export interface Demo {
   spotify: MockSpotify;
   cipher: RefreshTokenCipher;
   /** The walk-through for a server listening at `url`, whose check page is at `checkUrl`. */
-  walkthrough(url: string, checkUrl: string): Promise<string>;
+  /** The curl walk-through; with `handles`, how to log out too. */
+  walkthrough(url: string, checkUrl: string, handles: boolean): Promise<string>;
 }
 
 /**
@@ -27,7 +28,7 @@ export async function startDemo(
   return {
     spotify,
     cipher: demoCipher,
-    async walkthrough(url, checkUrl) {
+    async walkthrough(url, checkUrl, handles) {
       const code = spotify.issueCode({ redirectUri: DEMO_REDIRECT_URI });
       const sealed = await demoCipher.encrypt(spotify.issueRefreshToken());
       return [
@@ -43,6 +44,14 @@ export async function startDemo(
         '  # Refresh with a sealed refresh token, as an app would after a swap',
         `  curl -s -X POST ${url}/refresh -d refresh_token=${sealed}`,
         '',
+        ...(handles
+          ? [
+              '  # REFRESH_TOKENS=handles: the answers above carry a refresh handle (rh_...). Log out with it, then',
+              '  # refresh with it to see invalid_grant',
+              `  curl -s -X POST ${url}/revoke -d token=<the rh_... refresh_token>`,
+              '',
+            ]
+          : []),
         '  # The health check',
         `  curl -s ${url}/healthz`,
         '',

@@ -138,7 +138,8 @@ async function announce(
   );
   const checkUrl = `${publicUrl}/check/`;
   if (config.mode === 'demo') {
-    if (demo !== undefined) destination.write(await demo.walkthrough(url, checkUrl));
+    if (demo !== undefined)
+      destination.write(await demo.walkthrough(url, checkUrl, config.refreshTokens === 'handles'));
     return;
   }
   if (config.loginCheck) {

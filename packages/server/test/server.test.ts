@@ -163,6 +163,27 @@ describe('demo mode', () => {
     >;
     expect(again.error).toBe('invalid_grant');
   });
+
+  itNeeding(['curl'], 'with REFRESH_TOKENS=handles, the walk-through hands out handles and logs one out', async () => {
+    const bin = await start({ REFRESH_TOKENS: 'handles' });
+    const commands = bin
+      .stdout()
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line.startsWith('curl '));
+    expect(commands).toHaveLength(4);
+    const run = async (command: string) =>
+      JSON.parse((await promisify(execFile)('bash', ['-c', command])).stdout) as Record<string, unknown>;
+    const swap = await run(commands[0]!);
+    const refresh = await run(commands[1]!);
+    expect(swap.refresh_token).toMatch(/^rh_/);
+    // The printed sealed token moves over to a handle at its refresh.
+    expect(refresh.refresh_token).toMatch(/^rh_/);
+    const handle = swap.refresh_token as string;
+    remember(handle, refresh.refresh_token as string);
+    expect(await run(commands[2]!.replace('<the rh_... refresh_token>', handle))).toEqual({});
+    expect((await run(`curl -s -X POST ${bin.url}/refresh -d refresh_token=${handle}`)).error).toBe('invalid_grant');
+  });
 });
 
 describe('rate limiting', () => {
