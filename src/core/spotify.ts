@@ -197,7 +197,8 @@ function passThrough(status: number, body: unknown): OAuthError {
     : new OAuthError(status, code, description as string, reason);
 }
 
-function interpret(outcome: Attempt, timeoutMs: number): TokenSet {
+/** The answer of an attempt that got one; an attempt that did not is thrown as its 504 or 502. */
+export function answerOf(outcome: Attempt, timeoutMs: number): Extract<Attempt, { kind: 'answer' }> {
   switch (outcome.kind) {
     case 'timeout':
       throw new OAuthError(504, 'gateway_timeout', `Spotify did not answer within ${timeoutMs} ms`, 'spotify_timeout');
@@ -206,9 +207,12 @@ function interpret(outcome: Attempt, timeoutMs: number): TokenSet {
     case 'oversized':
       throw badGateway('Spotify answered with an oversized body', 'spotify_bad_answer');
     case 'answer':
-      break;
+      return outcome;
   }
-  const { status, body } = outcome;
+}
+
+function interpret(outcome: Attempt, timeoutMs: number): TokenSet {
+  const { status, body, retryAfter } = answerOf(outcome, timeoutMs);
   if (status === 200) {
     const tokens = readTokenSet(parseJson(body));
     if (tokens === undefined) {
@@ -217,7 +221,7 @@ function interpret(outcome: Attempt, timeoutMs: number): TokenSet {
     return tokens;
   }
   if (status === 429) {
-    const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
+    const seconds = retryAfterSeconds(retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
     throw tooManyRequests(seconds, 'Spotify is rate limiting token requests', 'spotify_rate_limited');
   }
   if (PASSED_THROUGH.has(status)) throw passThrough(status, parseJson(body));

@@ -2,7 +2,7 @@
 // session is filed under and that `DELETE /me` proves. Spotify's answers map to ours as the token endpoint's do.
 import { OAuthError, badGateway, DEFAULT_RETRY_AFTER_SECONDS, retryAfterSeconds, tooManyRequests } from './errors.js';
 import { readCapped } from './fetch-transport.js';
-import { MAX_BODY_BYTES, type Attempt, type UpstreamTrace } from './spotify.js';
+import { MAX_BODY_BYTES, answerOf, type Attempt, type UpstreamTrace } from './spotify.js';
 import { isRecord } from './values.js';
 
 export type UserIdOf = (accessToken: string, trace?: UpstreamTrace) => Promise<string>;
@@ -50,22 +50,7 @@ export function webApiClient(get: WebGet, timeoutMs: number): UserIdOf {
     } finally {
       clearTimeout(timer);
     }
-    switch (outcome.kind) {
-      case 'timeout':
-        throw new OAuthError(
-          504,
-          'gateway_timeout',
-          `Spotify did not answer within ${timeoutMs} ms`,
-          'spotify_timeout',
-        );
-      case 'unreachable':
-        throw badGateway('Spotify could not be reached', 'spotify_unreachable');
-      case 'oversized':
-        throw badGateway('Spotify answered with an oversized body', 'spotify_bad_answer');
-      case 'answer':
-        break;
-    }
-    const { status, body } = outcome;
+    const { status, body, retryAfter } = answerOf(outcome, timeoutMs);
     if (trace !== undefined) trace.status = status;
     if (status === 200) {
       const id = profileId(body);
@@ -77,7 +62,7 @@ export function webApiClient(get: WebGet, timeoutMs: number): UserIdOf {
       throw new OAuthError(403, 'access_denied', 'Spotify refused this user the Web API', 'spotify_refused');
     }
     if (status === 429) {
-      const seconds = retryAfterSeconds(outcome.retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
+      const seconds = retryAfterSeconds(retryAfter) ?? DEFAULT_RETRY_AFTER_SECONDS;
       throw tooManyRequests(seconds, 'Spotify is rate limiting Web API requests', 'spotify_rate_limited');
     }
     throw badGateway(`Spotify answered ${status}`, status >= 500 ? 'spotify_error' : 'spotify_bad_answer');

@@ -13,7 +13,7 @@ import {
 import { tokenSwapHandler } from '../../src/fetch/index.js';
 import { createMockSpotify, type MockSpotify } from '../../src/testing/index.js';
 import type { Door } from '../doors/cases.js';
-import { expectError, expectTokens, form } from '../doors/cases.js';
+import { expectError, form } from '../doors/cases.js';
 import { SECRETS, closeServer, listen, mockSpotifyOptions } from '../helpers/harness.js';
 import { sharedMockSpotify } from '../helpers/mock.js';
 import { leaksSoFar, logLines, remember, spyLogger } from '../helpers/secrets.js';
@@ -326,18 +326,3 @@ describe('sessions: browsers', () => {
   });
 });
 
-describe('sessions: the answer', () => {
-  it('carries the same fields as a sealed answer, in the same order', async () => {
-    const door = fetchDoor(spotify, { store: memorySessionStore() });
-    const { answer } = await login(door);
-    expect(Object.keys(answer)).toEqual([
-      'access_token',
-      'token_type',
-      'scope',
-      'expires_in',
-      'refresh_token',
-      'refresh_token_expires_in',
-    ]);
-    await expectTokens(await refresh(door, answer.refresh_token as string));
-  });
-});
