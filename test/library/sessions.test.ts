@@ -325,4 +325,3 @@ describe('sessions: browsers', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
   });
 });
-
