@@ -124,6 +124,12 @@ describe('refusing to start, as the bin (the refusals themselves: server-config.
   });
 });
 
+/** The curl commands of a demo's walk-through, as printed. */
+const curlLines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('curl '));
 describe('demo mode', () => {
   it("keeps none of the requests its mock Spotify sees, so a long-running demo's memory stays flat", async () => {
     const demo = await startDemo(undefined, []);
@@ -140,11 +146,7 @@ describe('demo mode', () => {
 
   itNeeding(['curl'], 'prints a curl walk-through whose commands work as printed', async () => {
     const bin = await start({});
-    const commands = bin
-      .stdout()
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.startsWith('curl '));
+    const commands = curlLines(bin.stdout());
     expect(commands).toHaveLength(3);
     const outputs: Record<string, unknown>[] = [];
     for (const command of commands) {
@@ -166,11 +168,7 @@ describe('demo mode', () => {
 
   itNeeding(['curl'], 'with REFRESH_TOKENS=handles, the walk-through hands out handles and logs one out', async () => {
     const bin = await start({ REFRESH_TOKENS: 'handles' });
-    const commands = bin
-      .stdout()
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.startsWith('curl '));
+    const commands = curlLines(bin.stdout());
     expect(commands).toHaveLength(4);
     const run = async (command: string) =>
       JSON.parse((await promisify(execFile)('bash', ['-c', command])).stdout) as Record<string, unknown>;
